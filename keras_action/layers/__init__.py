@@ -1,0 +1,15 @@
+"""Keras layers for temporal modeling inside 2-D CNNs, on folded `(N·T, H, W, C)` frames."""
+
+from keras_action.layers.action_block import ActionBlock
+from keras_action.layers.channel_excitation import ChannelExcitation
+from keras_action.layers.motion_excitation import MotionExcitation
+from keras_action.layers.spatio_temporal_excitation import SpatioTemporalExcitation
+from keras_action.layers.temporal_shift import TemporalShift
+
+__all__ = [
+    "ActionBlock",
+    "ChannelExcitation",
+    "MotionExcitation",
+    "SpatioTemporalExcitation",
+    "TemporalShift",
+]

@@ -1,0 +1,79 @@
+import keras
+from keras import ops
+
+from keras_action.layers import temporal
+from keras_action.layers.base import ExcitationLayer, torch_default_uniform
+
+
+@keras.saving.register_keras_serializable(package="keras_action")
+class ChannelExcitation(ExcitationLayer):
+    """Channel excitation (CE), the second path of ACTION-Net.
+
+    Global average pooling, a 1×1 convolution C→C/r, a convolution over time
+    (kernel 3, C/r→C/r), ReLU, a 1×1 convolution C/r→C and a sigmoid give a
+    per-frame channel mask `m`; the output is `x + x·m`. No biases. Weights are
+    stored as `squeeze` (Conv2D `(1, 1, C, C/r)`), `temporal_kernel` (Conv1D
+    `(3, C/r, C/r)`) and `expand` (Conv2D `(1, 1, C/r, C)`).
+
+    Args:
+        num_segments: int, frames per clip (T).
+        reduction: int, channel reduction ratio r. Defaults to 16; the input
+            needs at least `reduction` channels.
+        **kwargs: standard `keras.layers.Layer` arguments.
+
+    Call arguments:
+        inputs: folded frames `(N·T, H, W, C)`.
+
+    Returns:
+        A tensor of the input's shape.
+
+    Example:
+
+    >>> frames = keras.random.uniform((2 * 8, 14, 14, 64))
+    >>> ChannelExcitation(num_segments=8)(frames).shape
+    (16, 14, 14, 64)
+
+    Reference:
+        - [Wang et al., "ACTION-Net: Multipath Excitation for Action
+          Recognition", CVPR 2021](https://arxiv.org/abs/2103.07372)
+    """
+
+    def __init__(self, num_segments, reduction=16, **kwargs):
+        super().__init__(num_segments, **kwargs)
+        self.reduction = int(reduction)
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        channels = input_shape[-1]
+        self._check_reduction(channels, self.reduction)
+        reduced = channels // self.reduction
+        self.squeeze = keras.layers.Conv2D(
+            reduced, 1, use_bias=False, dtype=self.dtype_policy, name="squeeze"
+        )
+        self.squeeze.build((None, 1, 1, channels))
+        self.temporal_kernel = self.add_weight(
+            name="temporal_kernel",
+            shape=(3, reduced, reduced),
+            initializer=torch_default_uniform(3 * reduced),
+        )
+        self.expand = keras.layers.Conv2D(
+            channels, 1, use_bias=False, dtype=self.dtype_policy, name="expand"
+        )
+        self.expand.build((None, 1, 1, reduced))
+
+    def gate(self, inputs, training=None):
+        pooled = self.squeeze(ops.mean(inputs, axis=(1, 2), keepdims=True))
+        frames = temporal.unfold_segments(pooled, self.num_segments)
+        mixed = ops.relu(temporal.temporal_conv(frames, self.temporal_kernel))
+        return ops.sigmoid(self.expand(temporal.fold_segments(mixed, pooled)))
+
+    def count_multiply_adds(self, input_shape):
+        """Multiply-adds per frame: squeeze, temporal convolution, expand."""
+        channels = input_shape[-1]
+        reduced = channels // self.reduction
+        return 2 * channels * reduced + 3 * reduced * reduced
+
+    def get_config(self):
+        config = super().get_config()
+        config["reduction"] = self.reduction
+        return config

@@ -1,0 +1,100 @@
+import keras
+from keras import ops
+
+from keras_action.layers import temporal
+from keras_action.layers.base import ExcitationLayer, torch_default_uniform
+
+
+@keras.saving.register_keras_serializable(package="keras_action")
+class MotionExcitation(ExcitationLayer):
+    """Motion excitation (ME), the third path of ACTION-Net.
+
+    A 1×1 convolution C→C/r with BatchNorm gives `u`; a depthwise 3×3
+    convolution of the next frame minus the current frame,
+    `d[t] = DW(u)[t + 1] - u[t]` (zero for the last frame), is averaged over
+    space, expanded by a 1×1 convolution C/r→C and passed through a sigmoid to a
+    channel mask `m`; the output is `x + x·m`. No biases, no BatchNorm after the
+    expansion (unlike TEA). Average pooling is linear, so it is applied before
+    the frame difference: the same result, computed on `(N·T, 1, 1, C/r)`
+    instead of full-resolution maps.
+
+    Weights: `squeeze` (Conv2D `(1, 1, C, C/r)`), `batch_norm` (epsilon 1e-5,
+    PyTorch momentum 0.1), `depthwise` (DepthwiseConv2D `(3, 3, C/r, 1)`) and
+    `expand` (Conv2D `(1, 1, C/r, C)`).
+
+    Args:
+        num_segments: int, frames per clip (T).
+        reduction: int, channel reduction ratio r. Defaults to 16; the input
+            needs at least `reduction` channels.
+        **kwargs: standard `keras.layers.Layer` arguments.
+
+    Call arguments:
+        inputs: folded frames `(N·T, H, W, C)`.
+        training: bool, whether BatchNorm uses batch statistics.
+
+    Returns:
+        A tensor of the input's shape.
+
+    Example:
+
+    >>> frames = keras.random.uniform((2 * 8, 14, 14, 64))
+    >>> MotionExcitation(num_segments=8)(frames).shape
+    (16, 14, 14, 64)
+
+    Reference:
+        - [Wang et al., "ACTION-Net: Multipath Excitation for Action
+          Recognition", CVPR 2021](https://arxiv.org/abs/2103.07372)
+    """
+
+    def __init__(self, num_segments, reduction=16, **kwargs):
+        super().__init__(num_segments, **kwargs)
+        self.reduction = int(reduction)
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        channels = input_shape[-1]
+        self._check_reduction(channels, self.reduction)
+        reduced = channels // self.reduction
+        frame_shape = (None, *input_shape[1:3])
+        self.squeeze = keras.layers.Conv2D(
+            reduced, 1, use_bias=False, dtype=self.dtype_policy, name="squeeze"
+        )
+        self.squeeze.build((*frame_shape, channels))
+        self.batch_norm = keras.layers.BatchNormalization(
+            epsilon=1e-5, momentum=0.9, dtype=self.dtype_policy, name="batch_norm"
+        )
+        self.batch_norm.build((*frame_shape, reduced))
+        self.depthwise = keras.layers.DepthwiseConv2D(
+            3,
+            padding="same",
+            use_bias=False,
+            depthwise_initializer=torch_default_uniform(9),
+            dtype=self.dtype_policy,
+            name="depthwise",
+        )
+        self.depthwise.build((*frame_shape, reduced))
+        self.expand = keras.layers.Conv2D(
+            channels, 1, use_bias=False, dtype=self.dtype_policy, name="expand"
+        )
+        self.expand.build((None, 1, 1, reduced))
+
+    def gate(self, inputs, training=None):
+        reduced = self.batch_norm(self.squeeze(inputs), training=training)
+        current = ops.mean(reduced, axis=(1, 2), keepdims=True)
+        following = ops.mean(self.depthwise(reduced), axis=(1, 2), keepdims=True)
+        motion = temporal.next_frame_difference(
+            temporal.unfold_segments(current, self.num_segments),
+            temporal.unfold_segments(following, self.num_segments),
+        )
+        return ops.sigmoid(self.expand(temporal.fold_segments(motion, current)))
+
+    def count_multiply_adds(self, input_shape):
+        """Multiply-adds per frame: squeeze, depthwise 3×3, expand."""
+        _, height, width, channels = input_shape
+        reduced = channels // self.reduction
+        return height * width * (channels * reduced + 9 * reduced) + reduced * channels
+
+    def get_config(self):
+        config = super().get_config()
+        config["reduction"] = self.reduction
+        return config
