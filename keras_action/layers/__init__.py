@@ -1,15 +1,20 @@
-"""Keras layers for temporal modeling inside 2-D CNNs, on folded `(N·T, H, W, C)` frames."""
+"""Temporal layers for 2-D CNNs, on folded `(N·T, H, W, C)` frames."""
 
 from keras_action.layers.action_block import ActionBlock
 from keras_action.layers.channel_excitation import ChannelExcitation
 from keras_action.layers.motion_excitation import MotionExcitation
+from keras_action.layers.pixel_normalization import PixelNormalization
+from keras_action.layers.segments import FoldSegments, SegmentConsensus
 from keras_action.layers.spatio_temporal_excitation import SpatioTemporalExcitation
 from keras_action.layers.temporal_shift import TemporalShift
 
 __all__ = [
     "ActionBlock",
     "ChannelExcitation",
+    "FoldSegments",
     "MotionExcitation",
+    "PixelNormalization",
+    "SegmentConsensus",
     "SpatioTemporalExcitation",
     "TemporalShift",
 ]

@@ -55,7 +55,12 @@ class ActionBlock(TemporalLayer):
     """
 
     def __init__(
-        self, num_segments, shift_div=8, reduction=16, paths=("ste", "ce", "me"), **kwargs
+        self,
+        num_segments,
+        shift_div=8,
+        reduction=16,
+        paths=("ste", "ce", "me"),
+        **kwargs,
     ):
         super().__init__(num_segments, **kwargs)
         unknown = set(paths) - set(PATHS)
@@ -67,7 +72,11 @@ class ActionBlock(TemporalLayer):
         self.reduction = int(reduction)
         self.paths = tuple(paths)
         self.shift = TemporalShift(
-            num_segments, shift_div, learnable=True, dtype=self.dtype_policy, name="shift"
+            num_segments,
+            shift_div,
+            learnable=True,
+            dtype=self.dtype_policy,
+            name="shift",
         )
         path_layers = {
             "ce": lambda: ChannelExcitation(

@@ -36,7 +36,7 @@ def shift_frames(x, offset):
 
 
 def temporal_conv(x, kernel):
-    """Convolution over T of `(N, T, S, C_in)` with a Conv1D kernel `(K, C_in, C_out)`."""
+    """Convolution over T of `(N, T, S, Cin)`, Conv1D kernel `(K, Cin, Cout)`."""
     return ops.conv(x, ops.expand_dims(kernel, 1), padding="same")
 
 

@@ -1,0 +1,60 @@
+import keras
+from keras import ops
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+CAFFE_BGR_MEAN = (103.939, 116.779, 123.68)
+MODES = ("tf", "caffe", "torch")
+
+
+@keras.saving.register_keras_serializable(package="keras_action")
+class PixelNormalization(keras.layers.Layer):
+    """Normalises raw RGB pixels in [0, 255] inside the model.
+
+    Putting the backbone's preprocessing in the graph lets the same file run on
+    a device with no extra code. The modes are those of
+    `keras.applications.*.preprocess_input`:
+
+    - `"tf"`: scale to [-1, 1] (MobileNetV2).
+    - `"caffe"`: RGB to BGR, then subtract the ImageNet BGR mean (Keras' ResNet).
+    - `"torch"`: pixels / 255, then ImageNet mean and std (the official
+      PyTorch code of TSN, TSM and ACTION-Net).
+
+    Args:
+        mode: one of `"tf"`, `"caffe"`, `"torch"`.
+        **kwargs: standard `keras.layers.Layer` arguments.
+
+    Call arguments:
+        inputs: pixels in [0, 255], channels last, RGB, any integer or float
+            dtype.
+
+    Example:
+
+    >>> PixelNormalization("tf")(keras.ops.full((1, 2, 2, 3), 255.0))[0, 0, 0]
+    """
+
+    def __init__(self, mode="tf", **kwargs):
+        super().__init__(**kwargs)
+        if mode not in MODES:
+            raise ValueError(f"`mode` must be one of {MODES}; got {mode!r}.")
+        self.mode = mode
+
+    def call(self, inputs):
+        pixels = ops.cast(inputs, self.compute_dtype)
+        if self.mode == "tf":
+            return pixels / 127.5 - 1.0
+        if self.mode == "caffe":
+            return ops.flip(pixels, axis=-1) - ops.convert_to_tensor(
+                CAFFE_BGR_MEAN, self.compute_dtype
+            )
+        mean = ops.convert_to_tensor(IMAGENET_MEAN, self.compute_dtype)
+        std = ops.convert_to_tensor(IMAGENET_STD, self.compute_dtype)
+        return (pixels / 255.0 - mean) / std
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config["mode"] = self.mode
+        return config

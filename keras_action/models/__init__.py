@@ -1,0 +1,16 @@
+"""Model surgery, backbones and builders."""
+
+from keras_action.models.backbones import BACKBONES
+from keras_action.models.builder import build_model
+from keras_action.models.modules import MODULES, temporal_module
+from keras_action.models.stats import model_stats
+from keras_action.models.surgery import insert_temporal_layers
+
+__all__ = [
+    "BACKBONES",
+    "MODULES",
+    "build_model",
+    "insert_temporal_layers",
+    "model_stats",
+    "temporal_module",
+]

@@ -1,0 +1,107 @@
+"""`build_model`: a complete video classifier from a backbone and a temporal module."""
+
+import keras
+
+from keras_action import layers
+from keras_action.layers.pixel_normalization import MODES
+from keras_action.models.backbones import get_backbone
+from keras_action.models.modules import temporal_module
+from keras_action.models.surgery import insert_temporal_layers
+
+
+def build_model(
+    backbone="mobilenet_v2",
+    module="action",
+    num_classes=27,
+    num_segments=8,
+    image_size=224,
+    weights=None,
+    dropout=0.5,
+    normalization=None,
+    stages=None,
+    shift_div=8,
+    reduction=16,
+):
+    """Builds a TSN-style video classifier with temporal modules in its backbone.
+
+    The model takes clips `(batch, T, H, W, 3)` of raw RGB pixels in [0, 255]
+    (float32; integer arrays are cast by the model), normalises them inside,
+    runs the backbone on the `batch·T` folded frames, applies dropout and a
+    dense classifier per frame, and averages the logits over the T frames
+    (TSN's average consensus). It returns logits `(batch, num_classes)` in
+    float32, also under a mixed-precision policy.
+
+    Args:
+        backbone: `"mobilenet_v2"`, `"resnet50"`, `"resnet101"`, `"resnet152"`
+            (`keras.applications`), or `"resnet50_torch"`, the torchvision
+            layout of the official checkpoints (`ResNet50Torch`).
+        module: `"action"`, `"tsm"`, `"tsn"`, `"ste"`, `"ce"`, `"me"`, or a
+            factory `channels -> keras.layers.Layer` (see
+            `keras_action.models.temporal_module`).
+        num_classes: int, number of classes.
+        num_segments: int, frames per clip (T).
+        image_size: int, frame height and width.
+        weights: `None` (random initialisation), `"imagenet"` (downloads the
+            backbone's ImageNet weights), or the path of a backbone weights file
+            as accepted by `keras.applications`.
+        dropout: float, dropout rate before the classifier.
+        normalization: pixel normalisation, `None` for the backbone's own
+            (`"tf"` for MobileNetV2, `"caffe"` for Keras' ResNets, `"torch"`
+            for `resnet50_torch`), `"imagenet"` (or
+            `"torch"`) for ImageNet mean and std on pixels / 255 as in the
+            official PyTorch code, or `"tf"` / `"caffe"`.
+        stages: ResNet stages (2…5) that get modules; all by default.
+        shift_div: int, `C // shift_div` channels shifted each way.
+        reduction: int, channel reduction of the CE and ME paths.
+
+    Returns:
+        A functional `keras.Model`.
+
+    Example:
+
+    >>> model = build_model("mobilenet_v2", "action", num_classes=27,
+    ...                     num_segments=8, image_size=224)
+    >>> model.output_shape
+    (None, 27)
+    """
+    spec = get_backbone(backbone)
+    mode = _normalization_mode(normalization, spec.normalization)
+    frame_model = spec.constructor(
+        input_shape=(image_size, image_size, 3),
+        include_top=False,
+        weights=weights,
+        pooling="avg",
+    )
+    factory = temporal_module(module, num_segments, shift_div, reduction)
+    if factory is not None:
+        frame_model = insert_temporal_layers(
+            frame_model, factory, spec.insertion_points(frame_model, stages)
+        )
+    module_name = module if isinstance(module, str) else "custom"
+    frame_model.name = f"{backbone}_{module_name}"
+
+    clips = keras.Input((num_segments, image_size, image_size, 3), name="clips")
+    x = layers.PixelNormalization(mode, name="normalization")(clips)
+    x = layers.FoldSegments(name="fold_segments")(x)
+    x = frame_model(x)
+    x = keras.layers.Dropout(dropout, name="dropout")(x)
+    # The official `new_fc` initialisation: normal(0, 0.001) weights, zero bias.
+    x = keras.layers.Dense(
+        num_classes,
+        kernel_initializer=keras.initializers.RandomNormal(stddev=0.001),
+        name="classifier",
+    )(x)
+    logits = layers.SegmentConsensus(num_segments, dtype="float32", name="consensus")(x)
+    return keras.Model(clips, logits, name=f"{module_name}_{backbone}")
+
+
+def _normalization_mode(normalization, default):
+    if normalization is None:
+        return default
+    mode = "torch" if normalization == "imagenet" else normalization
+    if mode not in MODES:
+        raise ValueError(
+            f"`normalization` must be None, 'imagenet' or one of {MODES}; "
+            f"got {normalization!r}."
+        )
+    return mode

@@ -1,0 +1,74 @@
+"""NumPy re-statements of the ACTION-Net paths, written from the published definitions.
+
+Shapes follow the official code (unfold to (N, T, ...), pad time with zeros), with
+explicit loops so that they share nothing with the layers under test.
+"""
+
+import numpy as np
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def unfold(x, num_segments):
+    return x.reshape(-1, num_segments, *x.shape[1:])
+
+
+def tsm_shift(x, num_segments, shift_div=8):
+    clips = unfold(x, num_segments)
+    out = clips.copy()
+    fold = x.shape[-1] // shift_div
+    out[..., :fold] = 0
+    out[..., fold : 2 * fold] = 0
+    out[:, :-1, ..., :fold] = clips[:, 1:, ..., :fold]
+    out[:, 1:, ..., fold : 2 * fold] = clips[:, :-1, ..., fold : 2 * fold]
+    return out.reshape(x.shape)
+
+
+def spatio_temporal_mask(x, num_segments, kernel_dhw):
+    """kernel_dhw: (3, 3, 3) over (T, H, W)."""
+    s = unfold(x.mean(axis=-1), num_segments)
+    n, t, h, w = s.shape
+    padded = np.pad(s, ((0, 0), (1, 1), (1, 1), (1, 1)))
+    out = np.zeros_like(s)
+    for d in range(3):
+        for i in range(3):
+            for j in range(3):
+                out += kernel_dhw[d, i, j] * padded[:, d : d + t, i : i + h, j : j + w]
+    return sigmoid(out).reshape(n * t, h, w, 1)
+
+
+def temporal_conv_full(g, kernel):
+    """g: (N, T, Cin); kernel (3, Cin, Cout); out[t] = sum_k g[t+k-1] @ kernel[k]."""
+    padded = np.pad(g, ((0, 0), (1, 1), (0, 0)))
+    steps = g.shape[1]
+    return sum(padded[:, k : k + steps] @ kernel[k] for k in range(3))
+
+
+def channel_mask(x, num_segments, squeeze, temporal_kernel, expand):
+    pooled = unfold(x.mean(axis=(1, 2)), num_segments) @ squeeze
+    mixed = np.maximum(temporal_conv_full(pooled, temporal_kernel), 0)
+    return sigmoid(mixed @ expand).reshape(-1, 1, 1, expand.shape[-1])
+
+
+def depthwise3x3(u, kernel):
+    """u: (F, H, W, R); kernel (3, 3, R)."""
+    _, h, w, _ = u.shape
+    padded = np.pad(u, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    return sum(
+        kernel[i, j] * padded[:, i : i + h, j : j + w]
+        for i in range(3)
+        for j in range(3)
+    )
+
+
+def motion_mask(x, num_segments, squeeze, bn, depthwise, expand, eps=1e-5):
+    gamma, beta, mean, var = bn
+    u = (x @ squeeze - mean) / np.sqrt(var + eps) * gamma + beta
+    v = depthwise3x3(u, depthwise)
+    u_clips, v_clips = unfold(u, num_segments), unfold(v, num_segments)
+    d = np.zeros_like(u_clips)
+    d[:, :-1] = v_clips[:, 1:] - u_clips[:, :-1]
+    pooled = d.mean(axis=(2, 3)).reshape(-1, u.shape[-1])
+    return sigmoid(pooled @ expand).reshape(-1, 1, 1, expand.shape[-1])

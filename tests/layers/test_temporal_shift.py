@@ -1,0 +1,63 @@
+import keras
+import numpy as np
+import pytest
+
+from keras_action.layers import TemporalShift
+from tests.layers import common, reference
+
+
+@pytest.mark.parametrize("shift_div", [4, 8])
+def test_moves_exactly_the_tsm_channels_with_zeros_at_the_ends(shift_div):
+    frames = common.random_frames(channels=16)
+    output = keras.ops.convert_to_numpy(TemporalShift(4, shift_div)(frames))
+    np.testing.assert_array_equal(output, reference.tsm_shift(frames, 4, shift_div))
+    fold = 16 // shift_div
+    clips = output.reshape(2, 4, 6, 6, 16)
+    assert np.all(clips[:, -1, ..., :fold] == 0)
+    assert np.all(clips[:, 0, ..., fold : 2 * fold] == 0)
+
+
+def test_learnable_shift_equals_the_fixed_shift_at_initialisation():
+    frames = common.random_frames(channels=24)
+    fixed = TemporalShift(4)(frames)
+    learnable = TemporalShift(4, learnable=True)(frames)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(learnable),
+        keras.ops.convert_to_numpy(fixed),
+        atol=1e-6,
+    )
+
+
+def test_parameters_and_multiply_adds():
+    fixed, learnable = TemporalShift(4), TemporalShift(4, learnable=True)
+    fixed.build((8, 6, 6, 24))
+    learnable.build((8, 6, 6, 24))
+    assert fixed.count_params() == 0
+    assert learnable.count_params() == 3 * 24
+    assert learnable.kernel.shape == (3, 24, 1)
+    assert fixed.count_multiply_adds((None, 6, 6, 24)) == 0
+    assert learnable.count_multiply_adds((None, 6, 6, 24)) == 3 * 36 * 24
+
+
+def test_batch_not_a_multiple_of_num_segments_names_both_numbers():
+    with pytest.raises(ValueError, match=r"10 frames.*num_segments=4"):
+        TemporalShift(4)(np.zeros((10, 6, 6, 16), "float32"))
+
+
+def test_rank_5_input_is_rejected_with_its_shape():
+    with pytest.raises(ValueError, match=r"\(2, 4, 6, 6, 16\)"):
+        TemporalShift(4)(np.zeros((2, 4, 6, 6, 16), "float32"))
+
+
+@pytest.mark.parametrize("learnable", [False, True])
+def test_keras_conventions(learnable):
+    frames = common.random_frames(channels=16)
+    common.assert_serialization_round_trip(TemporalShift(4, 4, learnable), frames)
+    common.assert_edge_friendly(TemporalShift(4, 4, learnable), frames)
+    assert TemporalShift(4).compute_output_shape(frames.shape) == frames.shape
+
+
+def test_learnable_kernel_receives_gradients():
+    common.assert_gradients_reach_weights(
+        TemporalShift(4, learnable=True), common.random_frames(channels=16)
+    )

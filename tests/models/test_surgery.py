@@ -1,0 +1,102 @@
+import keras
+import numpy as np
+import pytest
+
+from keras_action.layers import TemporalShift
+from keras_action.models import insert_temporal_layers
+from keras_action.models.backbones import (
+    mobilenet_v2_insertion_points,
+    resnet_insertion_points,
+)
+from keras_action.models.resnet_torch import ResNet50Torch
+
+
+@pytest.fixture(scope="module")
+def mobilenet():
+    keras.utils.set_random_seed(1)
+    return keras.applications.MobileNetV2(
+        input_shape=(32, 32, 3), include_top=False, weights=None, pooling="avg"
+    )
+
+
+def _frames(count=4, size=32, seed=0):
+    return (
+        np.random.default_rng(seed)
+        .uniform(-1, 1, (count, size, size, 3))
+        .astype("float32")
+    )
+
+
+def test_mobilenet_v2_gets_the_ten_official_blocks(mobilenet):
+    points = mobilenet_v2_insertion_points(mobilenet)
+    assert points == [f"block_{n}_expand" for n in (2, 4, 5, 7, 8, 9, 11, 12, 14, 15)]
+
+
+def test_resnet_stages_select_their_bottlenecks():
+    model = ResNet50Torch((32, 32, 3))
+    assert len(resnet_insertion_points(model)) == 16
+    assert resnet_insertion_points(model, stages=(5,)) == [
+        f"conv5_block{b}_1_conv" for b in (1, 2, 3)
+    ]
+    with pytest.raises(ValueError, match="stages"):
+        resnet_insertion_points(model, stages=(1,))
+
+
+def test_identity_insertion_reproduces_the_backbone(mobilenet):
+    points = mobilenet_v2_insertion_points(mobilenet)
+    rebuilt = insert_temporal_layers(
+        mobilenet, lambda channels: keras.layers.Identity(), points
+    )
+    assert len(rebuilt.layers) == len(mobilenet.layers) + len(points)
+    frames = _frames()
+    np.testing.assert_array_equal(
+        rebuilt.predict(frames, verbose=0), mobilenet.predict(frames, verbose=0)
+    )
+
+
+def test_the_shortcut_receives_the_unshifted_tensor(mobilenet):
+    rebuilt = insert_temporal_layers(
+        mobilenet, lambda channels: TemporalShift(4), ["block_2_expand"]
+    )
+    shift = rebuilt.get_layer("block_2_expand_temporal")
+    assert rebuilt.get_layer("block_2_expand").input is shift.output
+    add_inputs = rebuilt.get_layer("block_2_add").input
+    assert shift.input in add_inputs
+    assert shift.output not in add_inputs
+
+
+def test_pretrained_weights_survive(mobilenet):
+    rebuilt = insert_temporal_layers(
+        mobilenet,
+        lambda channels: TemporalShift(4),
+        mobilenet_v2_insertion_points(mobilenet),
+    )
+    for layer in (layer for layer in mobilenet.layers if layer.weights):
+        for original, copied in zip(
+            layer.get_weights(),
+            rebuilt.get_layer(layer.name).get_weights(),
+            strict=True,
+        ):
+            np.testing.assert_array_equal(original, copied)
+
+
+def test_points_by_predicate_and_the_factory_sees_channels(mobilenet):
+    seen = []
+
+    def factory(channels):
+        seen.append(channels)
+        return keras.layers.Identity()
+
+    insert_temporal_layers(
+        mobilenet,
+        factory,
+        lambda layer: layer.name in ("block_2_expand", "block_14_expand"),
+    )
+    assert seen == [24, 160]
+
+
+def test_unknown_layer_names_are_reported(mobilenet):
+    with pytest.raises(ValueError, match="block_99_expand"):
+        insert_temporal_layers(
+            mobilenet, lambda c: keras.layers.Identity(), ["block_99_expand"]
+        )
