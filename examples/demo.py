@@ -45,7 +45,9 @@ def main():
     model = build("action")
     model.summary()
     backbone = model.get_layer(f"{args.backbone}_action")
-    inserted = [layer.name for layer in backbone.layers if layer.name.endswith("_temporal")]
+    inserted = [
+        layer.name for layer in backbone.layers if layer.name.endswith("_temporal")
+    ]
     print(f"\n{len(inserted)} ACTION blocks, in front of: {', '.join(inserted)}\n")
 
     print(f"{'module':<8}{'trainable params':>18}{'GFLOPs per clip':>17}")
@@ -54,9 +56,13 @@ def main():
         ("tsm", keras_action.model_stats(build("tsm"))),
         ("action", keras_action.model_stats(model)),
     ):
-        print(f"{module:<8}{stats['trainable_params']:>18,}{stats['flops'] / 1e9:>17.3f}")
+        print(
+            f"{module:<8}{stats['trainable_params']:>18,}{stats['flops'] / 1e9:>17.3f}"
+        )
 
-    logits = model.predict(moving_square_clip(args.segments, args.image_size), verbose=0)
+    logits = model.predict(
+        moving_square_clip(args.segments, args.image_size), verbose=0
+    )
     probabilities = np.exp(logits[0] - logits[0].max())
     probabilities /= probabilities.sum()
     top5 = np.argsort(probabilities)[::-1][:5]
