@@ -1,0 +1,57 @@
+"""TSN segment sampling: which frames of a video make up a clip.
+
+A video of `n` frames is split into `T` equal segments, segment `i` covering
+frames `[i·n/T, (i+1)·n/T)`. Training takes one random frame per segment;
+evaluation takes `K` clips whose frames sit at evenly spread offsets inside each
+segment (offset `(k + ½)/K` of a segment for clip `k`), so one clip is the
+centre frame of each segment, as in TSN/TSM validation. Videos shorter than
+`T` frames repeat frames; no index ever reaches `n`.
+"""
+
+import tensorflow as tf
+
+
+def segment_indices(num_frames, num_segments, training, num_clips=1, seed=None):
+    """Frame indices of one video, as a graph-friendly TensorFlow computation.
+
+    Args:
+        num_frames: scalar integer tensor, the video's frame count (> 0).
+        num_segments: `T`, number of frames per clip.
+        training: `True` for one random frame per segment, `False` for the
+            evenly spread evaluation offsets.
+        num_clips: `K`, evaluation clips per video (must be 1 when training).
+        seed: shape `(2,)` integer tensor for `tf.random.stateless_uniform`
+            (training only; `None` draws from the global generator).
+
+    Returns:
+        int32 tensor `(num_clips, num_segments)` of indices in `[0, num_frames)`,
+        non-decreasing within each clip.
+
+    Example:
+        >>> segment_indices(10, 4, training=False).numpy()
+        array([[1, 3, 6, 8]], dtype=int32)
+    """
+    if training and num_clips != 1:
+        raise ValueError("training samples one clip per video; num_clips must be 1")
+    n = tf.cast(num_frames, tf.int64)
+    segments = tf.range(num_segments, dtype=tf.int64)
+    if training:
+        # Integer bounds keep every segment inside [0, n) without rounding drift.
+        starts = segments * n // num_segments
+        lengths = tf.maximum((segments + 1) * n // num_segments - starts, 1)
+        shape = [num_segments]
+        if seed is None:
+            unit = tf.random.uniform(shape, dtype=tf.float64)
+        else:
+            unit = tf.random.stateless_uniform(shape, seed, dtype=tf.float64)
+        offsets = tf.minimum(
+            tf.cast(unit * tf.cast(lengths, tf.float64), tf.int64), lengths - 1
+        )
+        indices = (starts + offsets)[tf.newaxis]
+    else:
+        # floor(n · (i + (2k+1)/(2K)) / T) in integers: clip k sits at offset
+        # (k + ½)/K of each segment, K = 1 being the centre frame.
+        clips = tf.range(num_clips, dtype=tf.int64)[:, tf.newaxis]
+        numerator = n * (2 * num_clips * segments[tf.newaxis] + 2 * clips + 1)
+        indices = numerator // (2 * num_clips * num_segments)
+    return tf.cast(tf.clip_by_value(indices, 0, tf.maximum(n - 1, 0)), tf.int32)

@@ -1,0 +1,146 @@
+"""A small Jester-layout dataset of rendered clips, for the demo and the tests.
+
+Classes come in time-reversed pairs: every clip of the second class of a pair
+is a clip of the first class played backwards (an object moving right vs
+left, down vs up, growing vs shrinking, turning clockwise vs
+counterclockwise). Single frames of the two classes therefore have the same
+distribution, and only a model that uses time order can tell them apart.
+"""
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+#: Class names, in label-file order: pairs (forward, backward).
+CLASS_NAMES = (
+    "Moving right",
+    "Moving left",
+    "Moving down",
+    "Moving up",
+    "Growing",
+    "Shrinking",
+    "Turning clockwise",
+    "Turning counterclockwise",
+)
+_MOTIONS = ("move_x", "move_y", "grow", "turn")
+
+
+def render_clip(motion, num_frames, height, width, rng):
+    """Renders one forward clip of `motion` as uint8 frames `(N, H, W, 3)` (BGR).
+
+    Args:
+        motion: one of "move_x", "move_y", "grow", "turn".
+        num_frames: frames in the clip.
+        height, width: frame size.
+        rng: `numpy.random.Generator` for colours, positions and speeds.
+    """
+    if motion not in _MOTIONS:
+        raise ValueError(f"motion must be one of {_MOTIONS}, got {motion!r}")
+    background = rng.integers(0, 120, size=3)
+    noise = rng.integers(-25, 25, size=(height, width, 3))
+    base = np.clip(background + noise, 0, 255).astype(np.uint8)
+    colour = tuple(int(c) for c in rng.integers(140, 256, size=3))
+    size = min(height, width)
+    centre = np.array([width / 2, height / 2]) + rng.uniform(-0.1, 0.1, 2) * size
+    progress = np.linspace(0.0, 1.0, num_frames)
+    frames = np.empty((num_frames, height, width, 3), np.uint8)
+    for t, p in enumerate(progress):
+        frame = base.copy()
+        if motion in ("move_x", "move_y"):
+            axis = 0 if motion == "move_x" else 1
+            position = centre.copy()
+            position[axis] = (0.2 + 0.6 * p) * (width if axis == 0 else height)
+            half = max(size // 8, 2)
+            top_left = (position - half).astype(int)
+            cv2.rectangle(
+                frame, tuple(top_left), tuple(top_left + 2 * half), colour, -1
+            )
+        elif motion == "grow":
+            radius = max(int((0.08 + 0.3 * p) * size), 1)
+            cv2.circle(frame, tuple(centre.astype(int)), radius, colour, -1)
+        else:
+            angle = 2 * math.pi * 0.75 * p  # clockwise on screen (y points down)
+            tip = centre + 0.35 * size * np.array([math.cos(angle), math.sin(angle)])
+            thickness = max(size // 12, 1)
+            cv2.line(
+                frame,
+                tuple(centre.astype(int)),
+                tuple(tip.astype(int)),
+                colour,
+                thickness,
+            )
+            cv2.circle(frame, tuple(tip.astype(int)), thickness + 1, colour, -1)
+        frames[t] = frame
+    return frames
+
+
+def write_synthetic_jester(
+    root,
+    clips_per_class=10,
+    num_classes=8,
+    num_frames=(12, 20),
+    image_size=(48, 64),
+    validation_fraction=0.25,
+    test_clips=0,
+    jpeg_quality=90,
+    seed=0,
+):
+    """Writes a Jester-layout dataset of time-reversed class pairs.
+
+    Layout: `root/20bn-jester-v1/<id>/00001.jpg…`, `root/jester-v1-labels.csv`,
+    `root/jester-v1-train.csv`, `root/jester-v1-validation.csv` (`<id>;<label>`)
+    and `root/jester-v1-test.csv` (ids only).
+
+    Args:
+        root: output folder (created).
+        clips_per_class: clips of each class, split into train and validation.
+        num_classes: even number of classes, at most 8 (see `CLASS_NAMES`).
+        num_frames: `(min, max)` frames per clip, inclusive.
+        image_size: `(height, width)` of the frames.
+        validation_fraction: share of each class's clips listed for validation.
+        test_clips: extra unlabelled clips listed in the test file.
+        jpeg_quality: JPEG quality of the frames.
+        seed: random seed; the same seed writes the same dataset.
+
+    Returns:
+        `root` as a `Path`.
+
+    Example:
+        >>> root = write_synthetic_jester("/tmp/synthetic", clips_per_class=20)
+        >>> train = load_jester(root, split="train", num_segments=4, image_size=32)
+    """
+    if num_classes % 2 or not 2 <= num_classes <= len(CLASS_NAMES):
+        raise ValueError(f"num_classes must be even, 2 to {len(CLASS_NAMES)}")
+    root = Path(root)
+    video_root = root / "20bn-jester-v1"
+    video_root.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    height, width = image_size
+    names = CLASS_NAMES[:num_classes]
+    params = [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality]
+    splits = {"train": [], "validation": [], "test": []}
+    clip_id = 0
+    num_validation = round(clips_per_class * validation_fraction)
+    for label, name in enumerate(names):
+        for k in range(clips_per_class + (test_clips if label == 0 else 0)):
+            clip_id += 1
+            count = int(rng.integers(num_frames[0], num_frames[1] + 1))
+            frames = render_clip(_MOTIONS[label // 2], count, height, width, rng)
+            if label % 2:
+                frames = frames[::-1]
+            folder = video_root / str(clip_id)
+            folder.mkdir(exist_ok=True)
+            for t, frame in enumerate(frames, start=1):
+                cv2.imwrite(str(folder / f"{t:05d}.jpg"), frame, params)
+            if k >= clips_per_class:
+                splits["test"].append(f"{clip_id}")
+            elif k < num_validation:
+                splits["validation"].append(f"{clip_id};{name}")
+            else:
+                splits["train"].append(f"{clip_id};{name}")
+    (root / "jester-v1-labels.csv").write_text("\n".join(names) + "\n")
+    for split, lines in splits.items():
+        (root / f"jester-v1-{split}.csv").write_text("".join(f"{x}\n" for x in lines))
+    return root
