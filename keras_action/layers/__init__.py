@@ -2,19 +2,31 @@
 
 from keras_action.layers.action_block import ActionBlock
 from keras_action.layers.channel_excitation import ChannelExcitation
+from keras_action.layers.gate_shift import GateShift
 from keras_action.layers.motion_excitation import MotionExcitation
 from keras_action.layers.pixel_normalization import PixelNormalization
 from keras_action.layers.segments import FoldSegments, SegmentConsensus
+from keras_action.layers.smnet import (
+    SMNetBlock,
+    SMNetMotionExcitation,
+    SMNetSpatioTemporalExcitation,
+)
 from keras_action.layers.spatio_temporal_excitation import SpatioTemporalExcitation
+from keras_action.layers.spatio_temporal_shift import SpatioTemporalShift
 from keras_action.layers.temporal_shift import TemporalShift
 
 __all__ = [
     "ActionBlock",
     "ChannelExcitation",
     "FoldSegments",
+    "GateShift",
     "MotionExcitation",
     "PixelNormalization",
+    "SMNetBlock",
+    "SMNetMotionExcitation",
+    "SMNetSpatioTemporalExcitation",
     "SegmentConsensus",
     "SpatioTemporalExcitation",
+    "SpatioTemporalShift",
     "TemporalShift",
 ]

@@ -79,6 +79,10 @@ class MotionExcitation(ExcitationLayer):
         self.expand.build((None, 1, 1, reduced))
 
     def gate(self, inputs, training=None):
+        return ops.sigmoid(self.motion_logits(inputs, training=training))
+
+    def motion_logits(self, inputs, training=None):
+        """Pooled, expanded frame differences `(N·T, 1, 1, C)`, before the sigmoid."""
         reduced = self.batch_norm(self.squeeze(inputs), training=training)
         current = ops.mean(reduced, axis=(1, 2), keepdims=True)
         following = ops.mean(self.depthwise(reduced), axis=(1, 2), keepdims=True)
@@ -86,7 +90,7 @@ class MotionExcitation(ExcitationLayer):
             temporal.unfold_segments(current, self.num_segments),
             temporal.unfold_segments(following, self.num_segments),
         )
-        return ops.sigmoid(self.expand(temporal.fold_segments(motion, current)))
+        return self.expand(temporal.fold_segments(motion, current))
 
     def count_multiply_adds(self, input_shape):
         """Multiply-adds per frame: squeeze, depthwise 3×3, expand."""

@@ -2,7 +2,7 @@
 
 from keras_action import layers
 
-MODULES = ("tsn", "tsm", "action", "ste", "ce", "me")
+MODULES = ("tsn", "tsm", "action", "ste", "ce", "me", "gsm", "stsm", "smnet")
 
 
 def temporal_module(module, num_segments, shift_div=8, reduction=16):
@@ -12,11 +12,15 @@ def temporal_module(module, num_segments, shift_div=8, reduction=16):
         module: `"tsn"` (no temporal layer), `"tsm"` (fixed temporal shift),
             `"action"` (`ActionBlock` with all three paths), or a single ACTION
             path after the learnable shift, `"ste"`, `"ce"` or `"me"` (the
-            ablation of the ACTION-Net paper, Table 3). A callable is returned
-            as it is, for user-supplied factories.
+            ablation of the ACTION-Net paper, Table 3), or a relative:
+            `"gsm"` (`GateShift`), `"stsm"` (`SpatioTemporalShift`, its
+            approximate default proportions) or `"smnet"` (`SMNetBlock`). All
+            go where the backbone places ACTION-Net (see docs/modules.md). A
+            callable is returned as it is, for user-supplied factories.
         num_segments: int, frames per clip.
         shift_div: int, `C // shift_div` channels shifted each way.
-        reduction: int, channel reduction of the CE and ME paths.
+        reduction: int, channel reduction of the CE and ME paths, and of
+            SMNet's motion excitation.
 
     Returns:
         A callable `channels -> keras.layers.Layer`, or `None`.
@@ -27,6 +31,12 @@ def temporal_module(module, num_segments, shift_div=8, reduction=16):
         return None
     if module == "tsm":
         return lambda channels: layers.TemporalShift(num_segments, shift_div)
+    if module == "gsm":
+        return lambda channels: layers.GateShift(num_segments)
+    if module == "stsm":
+        return lambda channels: layers.SpatioTemporalShift(num_segments)
+    if module == "smnet":
+        return lambda channels: layers.SMNetBlock(num_segments, reduction)
     if module == "action":
         paths = ("ste", "ce", "me")
     elif module in ("ste", "ce", "me"):

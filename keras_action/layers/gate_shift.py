@@ -1,0 +1,128 @@
+import keras
+from keras import ops
+
+from keras_action.layers import temporal
+from keras_action.layers.base import TemporalLayer
+
+# Sums per-tap maps over neighbouring frames: the 2-D convolution of half g
+# writes its temporal tap d to channel 3·g + d, and selector[d, 3·g + d, g] = 1
+# adds tap d of frame t + d - 1 into gate g of frame t.
+_GROUP_TAP_SELECTOR = [
+    [[float(channel == 3 * group + tap) for group in range(2)] for channel in range(6)]
+    for tap in range(3)
+]
+
+
+@keras.saving.register_keras_serializable(package="keras_action")
+class GateShift(TemporalLayer):
+    """Gate-Shift Module (GSM): a learned, spatially gated temporal shift.
+
+    The official computation: `a = ReLU(BN(x))`; a 3×3×3 convolution over
+    (T, H, W) of `a` with two groups (one per channel half), two output
+    channels and a bias, followed by tanh, gives one gate map per half,
+    `g1, g2` of shape `(N·T, H, W, 1)`. With `x1, x2` the channel halves of the
+    raw input, `y_k = g_k · x_k` is shifted in time, `y1` backward
+    (`y1[t + 1]`), `y2` forward (`y2[t - 1]`), zeros entering at the clip's
+    ends, and the ungated remainder `x_k - y_k` is added back. Finally, the
+    channels of each half are interleaved as in the official code: viewing a
+    half's `C/2` channels as `(2, C/4)` and transposing, new channel `2k + j`
+    is old channel `j·C/4 + k`.
+
+    The gate's weights and bias start at zero (the official initialisation),
+    so at first the output is a channel permutation of the input. The kernel is
+    stored as a grouped Conv3D kernel `(3, 3, 3, C/2, 2)` (D, H, W, in per
+    group, out), the official `(2, C/2, 3, 3, 3)` transposed, but computed as
+    one 2-D convolution per half with a channel per temporal tap, followed by a
+    sum over neighbouring frames: no rank-5 tensor and no CONV_3D op. The
+    BatchNorm normalises over (N, T, H, W) like the official BatchNorm3d,
+    with PyTorch's epsilon 1e-5. Trainable parameters: `29·C + 2`.
+
+    Args:
+        num_segments: int, frames per clip (T).
+        **kwargs: standard `keras.layers.Layer` arguments.
+
+    Call arguments:
+        inputs: folded frames `(N·T, H, W, C)`, with C divisible by 4.
+        training: bool, whether BatchNorm uses batch statistics.
+
+    Returns:
+        A tensor of the input's shape.
+
+    Example:
+
+    >>> frames = keras.random.uniform((2 * 8, 14, 14, 64))
+    >>> layer = GateShift(num_segments=8)
+    >>> layer(frames).shape
+    (16, 14, 14, 64)
+    >>> layer.count_params()  # 29·64 + 2 trainable, 2·64 BN statistics
+    1986
+
+    Reference:
+        - [Sudhakaran et al., "Gate-Shift Networks for Video Action
+          Recognition", CVPR 2020](https://arxiv.org/abs/1912.00381)
+    """
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        channels = input_shape[-1]
+        if channels is None or channels % 4:
+            raise ValueError(
+                f"{self.name}: GateShift needs a channel count divisible by 4; "
+                f"got {channels} (input shape {tuple(input_shape)})."
+            )
+        self.batch_norm = keras.layers.BatchNormalization(
+            epsilon=1e-5, momentum=0.9, dtype=self.dtype_policy, name="batch_norm"
+        )
+        self.batch_norm.build(input_shape)
+        self.gate_kernel = self.add_weight(
+            name="gate_kernel", shape=(3, 3, 3, channels // 2, 2), initializer="zeros"
+        )
+        self.gate_bias = self.add_weight(
+            name="gate_bias", shape=(2,), initializer="zeros"
+        )
+
+    def call(self, inputs, training=None):
+        gates = self.gates(inputs, training=training)
+        frames = temporal.unfold_segments(inputs, self.num_segments)
+        halves = ops.split(frames, 2, axis=-1)
+        shifted = [
+            temporal.shift_frames(gated, offset) + (half - gated)
+            for half, gated, offset in (
+                (halves[0], halves[0] * gates[..., :1], 1),
+                (halves[1], halves[1] * gates[..., 1:], -1),
+            )
+        ]
+        outputs = temporal.fold_segments(ops.concatenate(shifted, axis=-1), inputs)
+        return _interleave_halves(outputs)
+
+    def gates(self, inputs, training=None):
+        """The two tanh gate maps, unfolded: `(N, T, H·W, 2)`."""
+        activated = ops.relu(self.batch_norm(inputs, training=training))
+        per_tap = ops.concatenate(
+            [
+                ops.conv(half, self._per_tap_kernel(group), padding="same")
+                for group, half in enumerate(ops.split(activated, 2, axis=-1))
+            ],
+            axis=-1,
+        )
+        frames = temporal.unfold_segments(per_tap, self.num_segments)
+        selector = ops.convert_to_tensor(_GROUP_TAP_SELECTOR, dtype=per_tap.dtype)
+        return ops.tanh(temporal.temporal_conv(frames, selector) + self.gate_bias)
+
+    def _per_tap_kernel(self, group):
+        # (D, H, W, C/2) -> (H, W, C/2, D): one 2-D output channel per temporal tap.
+        return ops.transpose(self.gate_kernel[..., group], (1, 2, 3, 0))
+
+    def count_multiply_adds(self, input_shape):
+        """Multiply-adds per frame of the grouped 3×3×3 gate convolution."""
+        _, height, width, channels = input_shape
+        return 27 * channels * height * width
+
+
+def _interleave_halves(x):
+    """The official channel interleave within each half of `(N·T, H, W, C)`."""
+    _, height, width, channels = ops.shape(x)
+    quarters = ops.reshape(x, (-1, 2, 2, channels // 4))
+    return ops.reshape(
+        ops.transpose(quarters, (0, 1, 3, 2)), (-1, height, width, channels)
+    )
