@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import keras
 
+from keras_action.models.mobilenet_v2_torch import MobileNetV2Torch
 from keras_action.models.resnet_torch import ResNet50Torch
 
 
@@ -50,6 +51,9 @@ def resnet_insertion_points(model, stages=None):
 BACKBONES = {
     "mobilenet_v2": Backbone(
         keras.applications.MobileNetV2, "tf", mobilenet_v2_insertion_points
+    ),
+    "mobilenet_v2_torch": Backbone(
+        MobileNetV2Torch, "torch", mobilenet_v2_insertion_points
     ),
     "resnet50": Backbone(keras.applications.ResNet50, "caffe", resnet_insertion_points),
     "resnet50_torch": Backbone(ResNet50Torch, "torch", resnet_insertion_points),

@@ -33,10 +33,12 @@ def build_model(
 
     Args:
         backbone: `"mobilenet_v2"`, `"resnet50"`, `"resnet101"`, `"resnet152"`
-            (`keras.applications`), or `"resnet50_torch"`, the torchvision
-            layout of the official checkpoints (`ResNet50Torch`).
-        module: `"action"`, `"tsm"`, `"tsn"`, `"ste"`, `"ce"`, `"me"`, or a
-            factory `channels -> keras.layers.Layer` (see
+            (`keras.applications`), or the layouts of the official PyTorch
+            checkpoints: `"mobilenet_v2_torch"` (`MobileNetV2Torch`) and
+            `"resnet50_torch"` (`ResNet50Torch`, torchvision's).
+        module: `"action"`, `"tsm"`, `"tsn"`, `"ste"`, `"ce"`, `"me"`,
+            `"gsm"` (`GateShift`), `"stsm"` (`SpatioTemporalShift`), `"smnet"`
+            (`SMNetBlock`), or a factory `channels -> keras.layers.Layer` (see
             `keras_action.models.temporal_module`).
         num_classes: int, number of classes.
         num_segments: int, frames per clip (T).
@@ -47,12 +49,13 @@ def build_model(
         dropout: float, dropout rate before the classifier.
         normalization: pixel normalisation, `None` for the backbone's own
             (`"tf"` for MobileNetV2, `"caffe"` for Keras' ResNets, `"torch"`
-            for `resnet50_torch`), `"imagenet"` (or
+            for the `_torch` layouts), `"imagenet"` (or
             `"torch"`) for ImageNet mean and std on pixels / 255 as in the
             official PyTorch code, or `"tf"` / `"caffe"`.
         stages: ResNet stages (2…5) that get modules; all by default.
         shift_div: int, `C // shift_div` channels shifted each way.
-        reduction: int, channel reduction of the CE and ME paths.
+        reduction: int, channel reduction of the CE and ME paths (and of
+            SMNet's motion excitation).
 
     Returns:
         A functional `keras.Model`.

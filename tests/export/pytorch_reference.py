@@ -1,0 +1,284 @@
+"""PyTorch re-implementation of the official TSM / ACTION-Net networks, for tests.
+
+Written with plain `torch.nn` from the published definitions (TSM's
+`ops/temporal_shift.py` and `archs/mobilenet_v2.py`, ACTION-Net's
+`models/action.py`, torchvision's ResNet-50 and TSN's average consensus), so
+that module names, and therefore checkpoint keys, are the official ones. It
+shares no code with keras_action.
+"""
+
+import torch
+from torch import nn
+from torch.nn import functional
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class TemporalShift(nn.Module):
+    """TSM: shifts `C // n_div` channels each way in time, then applies `net`."""
+
+    def __init__(self, net, n_segment, n_div=8):
+        super().__init__()
+        self.net = net
+        self.n_segment = n_segment
+        self.fold_div = n_div
+
+    def forward(self, x):
+        nt, c, h, w = x.size()
+        x = x.view(nt // self.n_segment, self.n_segment, c, h, w)
+        fold = c // self.fold_div
+        out = torch.zeros_like(x)
+        out[:, :-1, :fold] = x[:, 1:, :fold]
+        out[:, 1:, fold : 2 * fold] = x[:, :-1, fold : 2 * fold]
+        out[:, :, 2 * fold :] = x[:, :, 2 * fold :]
+        return self.net(out.view(nt, c, h, w))
+
+
+class Action(nn.Module):
+    """ACTION: learnable shift, then STE, CE and ME paths summed, then `net`."""
+
+    def __init__(self, net, n_segment, shift_div=8):
+        super().__init__()
+        self.net = net
+        self.n_segment = n_segment
+        c = net.in_channels
+        r = c // 16
+        self.action_shift = nn.Conv1d(c, c, 3, padding=1, groups=c, bias=False)
+        self.action_p1_conv1 = nn.Conv3d(1, 1, 3, padding=1, bias=False)
+        self.action_p2_squeeze = nn.Conv2d(c, r, 1, bias=False)
+        self.action_p2_conv1 = nn.Conv1d(r, r, 3, padding=1, bias=False)
+        self.action_p2_expand = nn.Conv2d(r, c, 1, bias=False)
+        self.action_p3_squeeze = nn.Conv2d(c, r, 1, bias=False)
+        self.action_p3_bn1 = nn.BatchNorm2d(r)
+        self.action_p3_conv1 = nn.Conv2d(r, r, 3, padding=1, groups=r, bias=False)
+        self.action_p3_expand = nn.Conv2d(r, c, 1, bias=False)
+
+    def forward(self, x):
+        nt, c, h, w = x.size()
+        n, t = nt // self.n_segment, self.n_segment
+        shifted = x.view(n, t, c, h, w).permute(0, 3, 4, 2, 1).reshape(n * h * w, c, t)
+        shifted = self.action_shift(shifted).view(n, h, w, c, t)
+        xs = shifted.permute(0, 4, 3, 1, 2).reshape(nt, c, h, w)
+
+        s = xs.view(n, t, c, h, w).transpose(2, 1).mean(1, keepdim=True)
+        m1 = torch.sigmoid(self.action_p1_conv1(s).transpose(2, 1).reshape(nt, 1, h, w))
+
+        g = self.action_p2_squeeze(xs.mean((2, 3), keepdim=True))
+        g = g.view(n, t, -1).transpose(2, 1)
+        g = torch.relu(self.action_p2_conv1(g)).transpose(2, 1).reshape(nt, -1, 1, 1)
+        m2 = torch.sigmoid(self.action_p2_expand(g))
+
+        u = self.action_p3_bn1(self.action_p3_squeeze(xs))
+        r = u.size(1)
+        current = u.view(n, t, r, h, w)[:, :-1]
+        following = self.action_p3_conv1(u).view(n, t, r, h, w)[:, 1:]
+        d = functional.pad(following - current, (0, 0, 0, 0, 0, 0, 0, 1))
+        m3 = torch.sigmoid(
+            self.action_p3_expand(d.view(nt, r, h, w).mean((2, 3), True))
+        )
+
+        return self.net(xs * m1 + xs + xs * m2 + xs + xs * m3 + xs)
+
+
+def _conv_bn(inp, oup, kernel, stride):
+    return nn.Sequential(
+        nn.Conv2d(inp, oup, kernel, stride, kernel // 2, bias=False),
+        nn.BatchNorm2d(oup),
+        nn.ReLU6(inplace=True),
+    )
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, inp, oup, stride, expand_ratio):
+        super().__init__()
+        hidden = inp * expand_ratio
+        self.use_res_connect = stride == 1 and inp == oup
+        depthwise = [
+            nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False),
+            nn.BatchNorm2d(hidden),
+            nn.ReLU6(inplace=True),
+        ]
+        project = [nn.Conv2d(hidden, oup, 1, bias=False), nn.BatchNorm2d(oup)]
+        expand = []
+        if expand_ratio != 1:
+            expand = [
+                nn.Conv2d(inp, hidden, 1, bias=False),
+                nn.BatchNorm2d(hidden),
+                nn.ReLU6(inplace=True),
+            ]
+        self.conv = nn.Sequential(*expand, *depthwise, *project)
+
+    def forward(self, x):
+        return x + self.conv(x) if self.use_res_connect else self.conv(x)
+
+
+class MobileNetV2(nn.Module):
+    """TSM's `archs/mobilenet_v2.py`, width 1.0, classifier replaced by dropout."""
+
+    def __init__(self, dropout=0.5):
+        super().__init__()
+        settings = [
+            (1, 16, 1, 1),
+            (6, 24, 2, 2),
+            (6, 32, 3, 2),
+            (6, 64, 4, 2),
+            (6, 96, 3, 1),
+            (6, 160, 3, 2),
+            (6, 320, 1, 1),
+        ]
+        features = [_conv_bn(3, 32, 3, 2)]
+        channels = 32
+        for t, c, n, s in settings:
+            for i in range(n):
+                features.append(InvertedResidual(channels, c, s if i == 0 else 1, t))
+                channels = c
+        features.append(_conv_bn(channels, 1280, 1, 1))
+        self.features = nn.Sequential(*features)
+        self.classifier = nn.Dropout(dropout)
+        self.feature_dim = 1280
+
+    def forward(self, x):
+        return self.classifier(self.features(x).mean(3).mean(2))
+
+
+class Bottleneck(nn.Module):
+    """torchvision's bottleneck: stride on the 3×3 conv, no conv biases."""
+
+    def __init__(self, inplanes, planes, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes * 4)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = None
+        if stride != 1 or inplanes != planes * 4:
+            self.downsample = nn.Sequential(
+                nn.Conv2d(inplanes, planes * 4, 1, stride, bias=False),
+                nn.BatchNorm2d(planes * 4),
+            )
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        return self.relu(self.bn3(self.conv3(out)) + identity)
+
+
+class ResNet50(nn.Module):
+    """torchvision's ResNet-50, `fc` replaced by dropout as TSN does."""
+
+    def __init__(self, dropout=0.5):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        inplanes = 64
+        for index, (planes, blocks, stride) in enumerate(
+            ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)), start=1
+        ):
+            layer = [Bottleneck(inplanes, planes, stride)]
+            layer += [Bottleneck(planes * 4, planes) for _ in range(blocks - 1)]
+            setattr(self, f"layer{index}", nn.Sequential(*layer))
+            inplanes = planes * 4
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Dropout(dropout)
+        self.feature_dim = 2048
+
+    def forward(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        for index in range(1, 5):
+            x = getattr(self, f"layer{index}")(x)
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+def wrap_residual_convs(base_model, wrapper):
+    """Official "blockres" placement: wraps the first conv of residual branches."""
+    for module in base_model.modules():
+        if isinstance(module, InvertedResidual):
+            if len(module.conv) == 8 and module.use_res_connect:
+                module.conv[0] = wrapper(module.conv[0])
+        elif isinstance(module, Bottleneck):
+            module.conv1 = wrapper(module.conv1)
+
+
+class TSN(nn.Module):
+    """The official video model: backbone per frame, `new_fc`, mean over frames.
+
+    Takes raw RGB pixels `(N, T, H, W, 3)` in [0, 255] and normalises them as
+    the official data pipeline does (pixels / 255, ImageNet mean and std).
+    """
+
+    def __init__(self, backbone, module, num_classes, num_segments):
+        super().__init__()
+        self.num_segments = num_segments
+        self.base_model = {"mobilenet_v2": MobileNetV2, "resnet50": ResNet50}[
+            backbone
+        ]()
+        if module == "tsm":
+            wrap_residual_convs(
+                self.base_model, lambda net: TemporalShift(net, num_segments)
+            )
+        elif module == "action":
+            wrap_residual_convs(self.base_model, lambda net: Action(net, num_segments))
+        self.new_fc = nn.Linear(self.base_model.feature_dim, num_classes)
+
+    def forward(self, clips):
+        n, t, h, w, _ = clips.shape
+        mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+        std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+        frames = clips.reshape(n * t, h, w, 3).permute(0, 3, 1, 2) / 255.0
+        logits = self.new_fc(self.base_model((frames - mean) / std))
+        return logits.view(n, t, -1).mean(1)
+
+
+def randomize(model, clips, seed=0):
+    """Random weights, and BatchNorm statistics measured on `clips`, as if trained.
+
+    Measured statistics keep activations of order one through the whole depth,
+    as in a trained network, so that the logits compare meaningfully; random
+    BatchNorm scales and offsets are applied on top.
+    """
+    generator = torch.Generator().manual_seed(seed)
+
+    def normal(tensor, mean, std):
+        tensor.copy_(torch.randn(tensor.shape, generator=generator) * std + mean)
+
+    batch_norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)):
+                normal(module.weight, 0.0, (2.0 / module.weight[0].numel()) ** 0.5)
+                if module.bias is not None:
+                    normal(module.bias, 0.0, 0.1)
+        for batch_norm in batch_norms:
+            normal(batch_norm.weight, 1.0, 0.2)
+            normal(batch_norm.bias, 0.0, 0.1)
+            batch_norm.reset_running_stats()
+            batch_norm.momentum = None  # a cumulative average: the batch's statistics
+        model.train()(torch.as_tensor(clips))
+    for batch_norm in batch_norms:
+        batch_norm.momentum = 0.1
+    return model.eval()
+
+
+def save_official_checkpoint(model, path, data_parallel=True):
+    """Saves as the official training script does, under DataParallel's `module.`."""
+    state_dict = model.state_dict()
+    if data_parallel:
+        state_dict = {f"module.{key}": value for key, value in state_dict.items()}
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    torch.save(
+        {
+            "epoch": 30,
+            "arch": "mobilenetv2",
+            "state_dict": state_dict,
+            "optimizer": optimizer.state_dict(),
+            "best_prec1": 95.0,
+        },
+        path,
+    )
