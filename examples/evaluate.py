@@ -1,0 +1,15 @@
+"""Evaluate a trained model (.keras or .tflite) on a dataset split.
+
+    python examples/evaluate.py --model RUN/model.keras --data-dir DATA \
+        --split validation --clips 2 --crops 3
+"""
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from keras_action.training.cli import evaluate_main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(evaluate_main())

@@ -1,0 +1,58 @@
+"""Callbacks of the training loop that Keras does not have."""
+
+import math
+import time
+
+import keras
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+class StopOnNaN(keras.callbacks.TerminateOnNaN):
+    """`TerminateOnNaN` that stops at once, before any epoch-end saving.
+
+    Keras' `TerminateOnNaN` lets the epoch finish, so a checkpoint callback
+    could still save the broken weights; raising here prevents that, and the
+    last backup keeps the last good epoch.
+    """
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.model.stop_training = True
+            raise TrainingDiverged(
+                f"The training loss became {float(loss)} at batch {batch}. No model "
+                "was saved for this epoch; try a lower --lr, or fewer mixed-precision "
+                "layers."
+            )
+
+
+class EpochSummary(keras.callbacks.Callback):
+    """Prints one line per epoch: losses, accuracies, learning rate, time."""
+
+    def __init__(self, epochs, print_fn=print):
+        super().__init__()
+        self.epochs = epochs
+        self.print_fn = print_fn
+        self._start = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        parts = [f"epoch {epoch + 1}/{self.epochs}"]
+        for key in ("loss", "top1", "val_loss", "val_top1", "val_top5"):
+            if key in logs:
+                value = logs[key]
+                parts.append(
+                    f"{key} {100 * value:.1f}%"
+                    if "top" in key
+                    else f"{key} {value:.4f}"
+                )
+        learning_rate = keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
+        parts.append(f"lr {float(learning_rate):.2g}")
+        parts.append(f"{time.perf_counter() - self._start:.0f}s")
+        self.print_fn("  ".join(parts))

@@ -1,0 +1,58 @@
+import dataclasses
+
+from keras_action.training.recipe import SCHEDULES
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Everything a training run depends on; saved in `metrics.json`.
+
+    Defaults are the ACTION-Net recipe for Jester (`lr_steps` and `epochs`
+    follow `dataset` when left as `None`).
+    """
+
+    data_dir: str = None
+    dataset: str = "jester"
+    backbone: str = "mobilenet_v2"
+    module: str = "action"
+    segments: int = 8
+    image_size: int = 224
+    epochs: int = None
+    batch_size: int = 64
+    lr: float = 0.01
+    lr_steps: tuple = None
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    clip_gradient: float = 20.0
+    dropout: float = 0.5
+    bn_momentum: float = 0.9
+    partial_bn: bool = False
+    fc_lr5: bool = False
+    weights: str = None
+    normalization: str = None
+    strategy: str = "auto"
+    cpu_replicas: int = 0
+    mixed_precision: str = "none"
+    jit_compile: bool = False
+    output: str = "runs/train"
+    seed: int = 0
+    overwrite: bool = False
+    flip: bool = None
+    verbose: int = 1
+
+    def __post_init__(self):
+        schedule = SCHEDULES.get(self.dataset)
+        if schedule is None:
+            raise ValueError(
+                f"Unknown dataset {self.dataset!r}; expected one of {list(SCHEDULES)}."
+            )
+        if self.epochs is None:
+            self.epochs = schedule.epochs
+        if self.lr_steps is None:
+            self.lr_steps = schedule.lr_steps
+        self.lr_steps = tuple(int(step) for step in self.lr_steps)
+        if self.mixed_precision not in ("none", "float16", "bfloat16"):
+            raise ValueError(
+                "mixed_precision must be 'none', 'float16' or 'bfloat16'; "
+                f"got {self.mixed_precision!r}."
+            )

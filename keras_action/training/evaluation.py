@@ -1,0 +1,141 @@
+"""Scores of a model over a dataset, and the accuracy figures made from them."""
+
+from pathlib import Path
+
+import numpy as np
+
+
+def softmax(logits):
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def predict_scores(predict, dataset):
+    """Class probabilities per video, averaged over its views (clips × crops).
+
+    Args:
+        predict: `clips (B, T, H, W, 3) -> logits (B, K)`, e.g.
+            `model.predict_on_batch`.
+        dataset: yields `(clips, labels)`, clips `(B, T, H, W, 3)` or
+            `(B, V, T, H, W, 3)` for V views per video.
+
+    Returns:
+        `(scores (N, K), labels (N,))` as NumPy arrays.
+    """
+    scores, labels = [], []
+    for clips, batch_labels in dataset:
+        clips = np.asarray(clips)
+        views = clips.shape[1] if clips.ndim == 6 else 1
+        flat = clips.reshape(-1, *clips.shape[-4:])
+        probabilities = softmax(np.asarray(predict(flat), dtype="float64"))
+        scores.append(probabilities.reshape(len(clips), views, -1).mean(axis=1))
+        labels.append(np.asarray(batch_labels))
+    if not scores:
+        raise ValueError("The evaluation dataset yielded no clips.")
+    return np.concatenate(scores), np.concatenate(labels)
+
+
+def classification_metrics(scores, labels, class_names):
+    """Top-1, top-5, per-class accuracy and the confusion matrix.
+
+    Returns:
+        A dict: `top1`, `top5` (fractions), `per_class` (class name ->
+        accuracy, or `None` for classes with no sample), `confusion` (rows:
+        true class, columns: predicted), `num_samples`.
+    """
+    num_classes = len(class_names)
+    ranked = np.argsort(-scores, axis=1)
+    top1 = ranked[:, 0] == labels
+    top5 = (ranked[:, :5] == labels[:, None]).any(axis=1)
+    confusion = np.zeros((num_classes, num_classes), dtype=int)
+    np.add.at(confusion, (labels, ranked[:, 0]), 1)
+    totals = confusion.sum(axis=1)
+    per_class = {
+        name: (float(confusion[i, i] / totals[i]) if totals[i] else None)
+        for i, name in enumerate(class_names)
+    }
+    return {
+        "top1": float(top1.mean()),
+        "top5": float(top5.mean()),
+        "per_class": per_class,
+        "confusion": confusion.tolist(),
+        "num_samples": int(len(labels)),
+    }
+
+
+def load_predictor(path):
+    """`(predict, num_segments, image_size)` for a `.keras` or `.tflite` model.
+
+    `predict` maps clips `(B, T, H, W, 3)` to logits `(B, K)`.
+    """
+    path = str(path)
+    if path.endswith(".tflite"):
+        from keras_action.export.runner import LiteRTRunner
+
+        runner = LiteRTRunner(path)
+
+        def predict(clips):
+            return np.concatenate([runner(clip) for clip in clips])
+
+        return predict, runner.num_segments, runner.image_size
+    import keras
+
+    model = keras.saving.load_model(path)
+    _, segments, size, _, _ = model.input_shape
+    return model.predict_on_batch, segments, size
+
+
+def evaluate(
+    model_path,
+    data_dir,
+    *,
+    dataset="jester",
+    split="validation",
+    num_clips=1,
+    num_crops=1,
+    batch_size=8,
+    output=None,
+):
+    """Evaluates a `.keras` or `.tflite` model on a dataset split.
+
+    K clips × 1 or 3 crops per video, softmax scores averaged over them. Writes
+    `metrics.json` and `confusion_matrix.png` to `output` (default: a folder
+    `eval_<split>` beside the model).
+
+    Returns:
+        The metrics dict (`top1`, `top5`, `per_class`, `confusion`, ...).
+    """
+    from keras_action import data
+    from keras_action.training import reports
+    from keras_action.training.trainer import LISTERS
+
+    predict, segments, size = load_predictor(model_path)
+    lister, _ = LISTERS[dataset]
+    samples = lister(data_dir, split)
+    clips = data.build_dataset(
+        samples,
+        num_segments=segments,
+        image_size=size,
+        training=False,
+        batch_size=batch_size,
+        num_clips=num_clips,
+        num_crops=num_crops,
+        name=split,
+    )
+    scores, labels = predict_scores(predict, clips)
+    metrics = classification_metrics(scores, labels, samples.class_names)
+    metrics.update(
+        model=str(model_path),
+        split=split,
+        clips=num_clips,
+        crops=num_crops,
+        skipped_samples=int(clips.skipped.count),
+        class_names=list(samples.class_names),
+    )
+    output = Path(output) if output else Path(model_path).parent / f"eval_{split}"
+    output.mkdir(parents=True, exist_ok=True)
+    reports.write_json(output / "metrics.json", metrics)
+    reports.plot_confusion_matrix(
+        metrics["confusion"], samples.class_names, output / "confusion_matrix.png"
+    )
+    return metrics

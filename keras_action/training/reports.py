@@ -1,0 +1,89 @@
+"""What a run leaves behind: metrics.json, the pictures, the console table."""
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def read_history(path):
+    """Per-epoch logs from a `CSVLogger` file, one row per epoch.
+
+    A run killed between writing its CSV row and its backup repeats that epoch
+    on resume; the last row of each epoch wins.
+    """
+    rows = {}
+    with open(path, newline="") as file:
+        for row in csv.DictReader(file):
+            rows[int(row["epoch"])] = {
+                key: float(value) for key, value in row.items() if key != "epoch"
+            }
+    return [{"epoch": epoch + 1, **rows[epoch]} for epoch in sorted(rows)]
+
+
+def best_value(history, key="val_top1"):
+    values = [row[key] for row in history if key in row and math.isfinite(row[key])]
+    return max(values) if values else None
+
+
+def write_json(path, content):
+    Path(path).write_text(json.dumps(content, indent=2) + "\n")
+
+
+def plot_training_curves(history, path):
+    epochs = [row["epoch"] for row in history]
+    figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
+    for key in ("loss", "val_loss"):
+        loss_axis.plot(epochs, [row.get(key, np.nan) for row in history], label=key)
+    for key in ("top1", "val_top1", "val_top5"):
+        values = [100 * row.get(key, np.nan) for row in history]
+        accuracy_axis.plot(epochs, values, label=key)
+    loss_axis.set(xlabel="epoch", ylabel="loss", title="Loss")
+    accuracy_axis.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy")
+    for axis in (loss_axis, accuracy_axis):
+        axis.legend()
+        axis.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def plot_confusion_matrix(confusion, class_names, path, title="Confusion matrix"):
+    confusion = np.asarray(confusion)
+    size = max(5, 0.35 * len(class_names) + 3)
+    figure, axis = plt.subplots(figsize=(size, size))
+    totals = np.maximum(confusion.sum(axis=1, keepdims=True), 1)
+    image = axis.imshow(confusion / totals, cmap="Blues", vmin=0, vmax=1)
+    ticks = np.arange(len(class_names))
+    axis.set_xticks(ticks, class_names, rotation=90, fontsize=7)
+    axis.set_yticks(ticks, class_names, fontsize=7)
+    axis.set(xlabel="predicted", ylabel="true", title=title)
+    figure.colorbar(image, ax=axis, fraction=0.046, label="fraction of the true class")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def format_table(rows, columns):
+    """A plain-text table of dicts; `columns` maps key -> header."""
+    cells = [[str(row.get(key, "")) for key in columns] for row in rows]
+    widths = [
+        max(len(header), *(len(line[i]) for line in cells))
+        for i, header in enumerate(columns.values())
+    ]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(columns.values(), widths, strict=True))
+    ]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += [
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True))
+        for line in cells
+    ]
+    return "\n".join(lines)

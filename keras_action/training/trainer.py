@@ -1,0 +1,225 @@
+"""`train`: one training run, from a `TrainConfig` to a run directory."""
+
+import dataclasses
+import os
+import tempfile
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from keras_action import data
+from keras_action.models import build_model
+from keras_action.training import reports
+from keras_action.training.callbacks import EpochSummary, StopOnNaN
+from keras_action.training.distribute import Worker, make_strategy
+from keras_action.training.evaluation import classification_metrics, predict_scores
+from keras_action.training.optimizer import LayerwiseSGD
+from keras_action.training.recipe import (
+    add_weight_decay,
+    freeze_batch_norm_except_first,
+    set_batch_norm_momentum,
+    step_decay,
+)
+
+#: The whole dataset, as one worker sees it.
+SINGLE_WORKER = Worker()
+
+#: Per dataset: the function listing a split's samples, and the flip default
+#: (off: flipping turns "Swiping Left" into "Swiping Right").
+LISTERS = {
+    "jester": (data.list_jester, False),
+    "something_something_v2": (data.list_something_something_v2, False),
+    "egogesture": (data.list_egogesture, False),
+}
+
+
+class RunExistsError(FileExistsError):
+    """The output directory already holds a finished run."""
+
+
+def train(config):
+    """Trains a model as `config` says and writes the run directory.
+
+    The directory receives `model.keras` (best validation top-1),
+    `metrics.json`, `history.csv`, `logs/` (TensorBoard), `training_curves.png`
+    and `confusion_matrix.png`. A run that was killed resumes from its last
+    completed epoch when started again with the same configuration.
+
+    Returns:
+        The content of `metrics.json` as a dict.
+    """
+    run = Path(config.output)
+    worker = Worker.from_environment()
+    if (run / "metrics.json").exists() and not config.overwrite:
+        raise RunExistsError(
+            f"{run} already holds a finished run (metrics.json); pass --overwrite "
+            "to replace it or choose another --output."
+        )
+    run.mkdir(parents=True, exist_ok=True)
+    strategy = make_strategy(config.strategy, config.cpu_replicas)
+    if config.mixed_precision != "none":
+        keras.config.set_dtype_policy(f"mixed_{config.mixed_precision}")
+    keras.utils.set_random_seed(config.seed)
+
+    train_set = _dataset(config, "train", worker)
+    validation_set = _dataset(config, "validation", worker)
+    with strategy.scope():
+        model = _compiled_model(config, len(train_set.class_names))
+    resumed = (run / "backup").exists()
+    if worker.is_chief and config.verbose:
+        print(f"{'Resuming' if resumed else 'Starting'} {model.name} in {run}")
+    model.fit(
+        train_set,
+        validation_data=validation_set,
+        epochs=config.epochs,
+        callbacks=_callbacks(config, run, worker),
+        verbose=config.verbose if worker.is_chief else 0,
+        shuffle=False,  # the pipeline shuffles
+    )
+    if not worker.is_chief:
+        return None
+    return _report(config, run, strategy.num_replicas_in_sync, train_set.skipped)
+
+
+def _dataset(config, split, worker=SINGLE_WORKER):
+    """One split, this worker's share of it, batched for this worker."""
+    lister, flip_default = LISTERS[config.dataset]
+    if config.batch_size % worker.count:
+        raise ValueError(
+            f"--batch-size {config.batch_size} is not divisible by the "
+            f"{worker.count} workers."
+        )
+    training = split == "train"
+    flip = flip_default if config.flip is None else config.flip
+    dataset = data.build_dataset(
+        _shard(lister(config.data_dir, split), worker),
+        num_segments=config.segments,
+        image_size=config.image_size,
+        training=training,
+        batch_size=config.batch_size // worker.count,
+        flip=flip and training,
+        seed=config.seed,
+        name=split,
+    )
+    # Each worker already reads only its own files.
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = (
+        tf.data.experimental.AutoShardPolicy.OFF
+    )
+    sharded = dataset.with_options(options)
+    sharded.class_names, sharded.skipped = dataset.class_names, dataset.skipped
+    return sharded
+
+
+def _shard(samples, worker):
+    """Each worker reads its own share of the files, so no file is read twice."""
+    if worker.count == 1:
+        return samples
+    fields = {
+        field.name: getattr(samples, field.name)[worker.index :: worker.count]
+        for field in dataclasses.fields(samples)
+        if field.name in ("sources", "labels", "first_frames", "num_frames")
+        and getattr(samples, field.name) is not None
+    }
+    return dataclasses.replace(samples, **fields)
+
+
+def _compiled_model(config, num_classes):
+    model = build_model(
+        config.backbone,
+        config.module,
+        num_classes=num_classes,
+        num_segments=config.segments,
+        image_size=config.image_size,
+        weights=None if config.weights in (None, "none") else config.weights,
+        dropout=config.dropout,
+        normalization=config.normalization,
+    )
+    set_batch_norm_momentum(model, config.bn_momentum)
+    if config.partial_bn:
+        freeze_batch_norm_except_first(model)
+    add_weight_decay(model, config.weight_decay)
+    optimizer = LayerwiseSGD(
+        config.lr,
+        momentum=config.momentum,
+        global_clipnorm=config.clip_gradient or None,
+        lr_multipliers={"classifier": 5.0} if config.fc_lr5 else None,
+    )
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=[
+            keras.metrics.SparseCategoricalAccuracy(name="top1"),
+            keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5"),
+        ],
+        jit_compile=config.jit_compile,
+    )
+    return model
+
+
+def _callbacks(config, run, worker):
+    """Backups per worker; files and pictures from the chief only."""
+    backup = run / "backup"
+    if not worker.is_chief:
+        backup = Path(tempfile.gettempdir()) / f"keras_action_{os.getpid()}_backup"
+    callbacks = [
+        StopOnNaN(),
+        keras.callbacks.LearningRateScheduler(step_decay(config.lr, config.lr_steps)),
+        keras.callbacks.BackupAndRestore(str(backup)),
+    ]
+    if worker.is_chief:
+        history = run / "history.csv"
+        best = (
+            reports.best_value(reports.read_history(history))
+            if history.exists()
+            else None
+        )
+        callbacks += [
+            keras.callbacks.CSVLogger(str(history), append=True),
+            keras.callbacks.ModelCheckpoint(
+                str(run / "model.keras"),
+                monitor="val_top1",
+                mode="max",
+                save_best_only=True,
+                initial_value_threshold=best,
+            ),
+            keras.callbacks.TensorBoard(str(run / "logs")),
+            EpochSummary(config.epochs, print_fn=print if config.verbose else _silent),
+        ]
+    return callbacks
+
+
+def _silent(*args):
+    pass
+
+
+def _report(config, run, replicas, train_skipped):
+    """Evaluates the best model on the whole validation split and writes the files."""
+    validation_set = _dataset(config, "validation")
+    class_names = validation_set.class_names
+    history = reports.read_history(run / "history.csv")
+    best = keras.saving.load_model(run / "model.keras")
+    scores, labels = predict_scores(best.predict_on_batch, validation_set)
+    evaluation = classification_metrics(scores, labels, class_names)
+    metrics = {
+        "val_top1": evaluation["top1"],
+        "val_top5": evaluation["top5"],
+        "epochs_completed": len(history),
+        "replicas": int(replicas),
+        "skipped_samples": {
+            "train": int(train_skipped.count),
+            "validation": int(validation_set.skipped.count),
+        },
+        "history": history,
+        "config": {**dataclasses.asdict(config), "lr_steps": list(config.lr_steps)},
+        "class_names": list(class_names),
+        "per_class": evaluation["per_class"],
+        "confusion": evaluation["confusion"],
+    }
+    reports.write_json(run / "metrics.json", metrics)
+    reports.plot_training_curves(history, run / "training_curves.png")
+    reports.plot_confusion_matrix(
+        evaluation["confusion"], class_names, run / "confusion_matrix.png"
+    )
+    return metrics

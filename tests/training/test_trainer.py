@@ -1,0 +1,81 @@
+import csv
+import json
+
+import cv2
+import keras
+import numpy as np
+import pytest
+
+from keras_action.training import TrainConfig
+from keras_action.training.callbacks import TrainingDiverged
+from keras_action.training.cli import evaluate_main, main
+from keras_action.training.trainer import RunExistsError, _compiled_model
+from tests.training.conftest import tiny_arguments
+
+
+@pytest.fixture(scope="module")
+def finished_run(tiny_jester, tmp_path_factory):
+    output = tmp_path_factory.mktemp("run")
+    main(tiny_arguments(tiny_jester, output, "--epochs", "3", "--weight-decay", "0"))
+    return output
+
+
+def test_a_short_fit_with_the_recipe_lowers_the_loss():
+    config = TrainConfig(
+        module="action", segments=4, image_size=32, dropout=0.0, weight_decay=0.0
+    )
+    model = _compiled_model(config, num_classes=2)
+    rng = np.random.default_rng(0)
+    clips = rng.integers(0, 256, (4, 4, 32, 32, 3)).astype("float32")
+    labels = np.array([0, 1, 0, 1])
+    history = model.fit(clips, labels, batch_size=4, epochs=8, verbose=0).history
+    assert history["loss"][-1] < 0.5 * history["loss"][0]
+
+
+def test_the_run_directory_holds_every_output(finished_run, tiny_jester):
+    metrics = json.loads((finished_run / "metrics.json").read_text())
+    assert 0 <= metrics["val_top1"] <= metrics["val_top5"] <= 1
+    assert metrics["class_names"] == ["Moving right", "Moving left"]
+    assert metrics["config"]["module"] == "action"
+    assert metrics["config"]["segments"] == 4
+    assert metrics["epochs_completed"] == 3
+    assert [row["epoch"] for row in metrics["history"]] == [1, 2, 3]
+    assert np.sum(metrics["confusion"]) == 4  # the validation clips
+    with open(finished_run / "history.csv") as file:
+        assert len(list(csv.DictReader(file))) == 3
+    model = keras.saving.load_model(finished_run / "model.keras")
+    assert model.input_shape == (None, 4, 32, 32, 3)
+    for picture in ("training_curves.png", "confusion_matrix.png"):
+        image = cv2.imread(str(finished_run / picture))
+        assert image is not None and image.shape[0] > 100
+    assert any((finished_run / "logs").rglob("events.out.tfevents.*"))
+    assert not (finished_run / "backup").exists()
+
+
+def test_a_finished_run_is_not_overwritten(finished_run, tiny_jester):
+    with pytest.raises(RunExistsError, match="--overwrite"):
+        main(tiny_arguments(tiny_jester, finished_run))
+
+
+def test_evaluation_with_clips_and_crops(finished_run, tiny_jester, tmp_path):
+    evaluate_main(
+        [
+            "--model", str(finished_run / "model.keras"),
+            "--data-dir", str(tiny_jester), "--clips", "2", "--crops", "3",
+            "--output", str(tmp_path),
+        ]
+    )  # fmt: skip
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["num_samples"] == 4
+    assert (metrics["clips"], metrics["crops"]) == (2, 3)
+    assert set(metrics["per_class"]) == {"Moving right", "Moving left"}
+    assert cv2.imread(str(tmp_path / "confusion_matrix.png")) is not None
+
+
+def test_a_nan_loss_stops_training_before_a_model_is_saved(tiny_jester, tmp_path):
+    arguments = tiny_arguments(
+        tiny_jester, tmp_path, "--lr", "1e30", "--clip-gradient", "0"
+    )
+    with pytest.raises(TrainingDiverged, match="--lr"):
+        main(arguments)
+    assert not (tmp_path / "model.keras").exists()
