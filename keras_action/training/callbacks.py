@@ -1,7 +1,9 @@
 """Callbacks of the training loop that Keras does not have."""
 
 import math
+import os
 import time
+from pathlib import Path
 
 import keras
 
@@ -56,3 +58,33 @@ class EpochSummary(keras.callbacks.Callback):
         parts.append(f"lr {float(learning_rate):.2g}")
         parts.append(f"{time.perf_counter() - self._start:.0f}s")
         self.print_fn("  ".join(parts))
+
+
+class SaveBestModel(keras.callbacks.Callback):
+    """Saves the model whenever `monitor` reaches a new maximum, atomically.
+
+    The file is written beside the target and renamed over it, so a run killed
+    while saving keeps its previous best model intact (Keras' `ModelCheckpoint`
+    rewrites the file in place).
+
+    Args:
+        path: the `.keras` file to keep the best model in.
+        monitor: the log to maximise. Defaults to `"val_top1"`.
+        best: the value to beat, e.g. the best of a resumed run.
+    """
+
+    def __init__(self, path, monitor="val_top1", best=None):
+        super().__init__()
+        self.path = Path(path)
+        self.monitor = monitor
+        self.best = best
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is None or not math.isfinite(value):
+            return
+        if self.best is None or value > self.best:
+            self.best = float(value)
+            partial = self.path.with_name(f"{self.path.stem}.partial.keras")
+            self.model.save(partial)
+            os.replace(partial, self.path)

@@ -36,11 +36,31 @@ def make_strategy(name="auto", cpu_replicas=None):
             devices = [d.name for d in tf.config.list_logical_devices("CPU")]
         return tf.distribute.MirroredStrategy(devices or None)
     if name == "multiworker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        return _reducing_structures(tf.distribute.MultiWorkerMirroredStrategy())
     resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
     tf.config.experimental_connect_to_cluster(resolver)
     tf.tpu.experimental.initialize_tpu_system(resolver)
     return tf.distribute.TPUStrategy(resolver)
+
+
+def _reducing_structures(strategy):
+    """Works around two Keras 3.15 calls that `MultiWorkerMirroredStrategy` rejects.
+
+    `fit` reduces a whole `(x, y)` batch in one `strategy.reduce` call (to
+    build the model), and reduces scalar logs with `axis=0`. Here each value is
+    reduced on its own, and scalars over replicas only.
+    """
+    reduce = strategy.reduce
+
+    def reduce_one(reduce_op, value, axis):
+        (local, *_) = strategy.experimental_local_results(value)
+        return reduce(reduce_op, value, axis=axis if local.shape.rank else None)
+
+    def reduce_each(reduce_op, value, axis=None):
+        return tf.nest.map_structure(lambda v: reduce_one(reduce_op, v, axis), value)
+
+    strategy.reduce = reduce_each
+    return strategy
 
 
 def _automatic_choice(cpu_replicas):

@@ -3,6 +3,7 @@
 import dataclasses
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import keras
@@ -11,7 +12,7 @@ import tensorflow as tf
 from keras_action import data
 from keras_action.models import build_model
 from keras_action.training import reports
-from keras_action.training.callbacks import EpochSummary, StopOnNaN
+from keras_action.training.callbacks import EpochSummary, SaveBestModel, StopOnNaN
 from keras_action.training.distribute import Worker, make_strategy
 from keras_action.training.evaluation import classification_metrics, predict_scores
 from keras_action.training.optimizer import LayerwiseSGD
@@ -69,14 +70,18 @@ def train(config):
     resumed = (run / "backup").exists()
     if worker.is_chief and config.verbose:
         print(f"{'Resuming' if resumed else 'Starting'} {model.name} in {run}")
-    model.fit(
-        train_set,
-        validation_data=validation_set,
-        epochs=config.epochs,
-        callbacks=_callbacks(config, run, worker),
-        verbose=config.verbose if worker.is_chief else 0,
-        shuffle=False,  # the pipeline shuffles
-    )
+    with warnings.catch_warnings():
+        # Datasets that skip bad samples have no known length, which Keras
+        # reports at every epoch's end as "ran out of data"; it is expected.
+        warnings.filterwarnings("ignore", message="Your input ran out of data")
+        model.fit(
+            train_set,
+            validation_data=validation_set,
+            epochs=config.epochs,
+            callbacks=_callbacks(config, run, worker),
+            verbose=config.verbose if worker.is_chief else 0,
+            shuffle=False,  # the pipeline shuffles
+        )
     if not worker.is_chief:
         return None
     return _report(config, run, strategy.num_replicas_in_sync, train_set.skipped)
@@ -100,6 +105,9 @@ def _dataset(config, split, worker=SINGLE_WORKER):
         batch_size=config.batch_size // worker.count,
         flip=flip and training,
         seed=config.seed,
+        # Keras averages a first batch across workers, and collective ops
+        # cannot reduce uint8.
+        dtype="float32" if worker.count > 1 else "uint8",
         name=split,
     )
     # Each worker already reads only its own files.
@@ -159,35 +167,35 @@ def _compiled_model(config, num_classes):
 
 
 def _callbacks(config, run, worker):
-    """Backups per worker; files and pictures from the chief only."""
+    """Files and pictures from the chief only; a backup per worker, written last.
+
+    The backup comes after the epoch's CSV row and checkpoint: a run killed
+    between them repeats that epoch on resume (its row is then written twice,
+    and `read_history` keeps the last) rather than losing its row.
+    """
     backup = run / "backup"
     if not worker.is_chief:
         backup = Path(tempfile.gettempdir()) / f"keras_action_{os.getpid()}_backup"
     callbacks = [
         StopOnNaN(),
         keras.callbacks.LearningRateScheduler(step_decay(config.lr, config.lr_steps)),
-        keras.callbacks.BackupAndRestore(str(backup)),
     ]
     if worker.is_chief:
-        history = run / "history.csv"
-        best = (
-            reports.best_value(reports.read_history(history))
-            if history.exists()
-            else None
-        )
         callbacks += [
-            keras.callbacks.CSVLogger(str(history), append=True),
-            keras.callbacks.ModelCheckpoint(
-                str(run / "model.keras"),
-                monitor="val_top1",
-                mode="max",
-                save_best_only=True,
-                initial_value_threshold=best,
-            ),
+            SaveBestModel(run / "model.keras", "val_top1", best=_best_so_far(run)),
+            keras.callbacks.CSVLogger(str(run / "history.csv"), append=True),
             keras.callbacks.TensorBoard(str(run / "logs")),
             EpochSummary(config.epochs, print_fn=print if config.verbose else _silent),
         ]
-    return callbacks
+    return [*callbacks, keras.callbacks.BackupAndRestore(str(backup))]
+
+
+def _best_so_far(run):
+    """A resumed run only replaces `model.keras` with a better model."""
+    history = run / "history.csv"
+    if not (run / "model.keras").exists() or not history.exists():
+        return None
+    return reports.best_value(reports.read_history(history))
 
 
 def _silent(*args):
