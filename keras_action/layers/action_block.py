@@ -7,8 +7,6 @@ from keras_action.layers.motion_excitation import MotionExcitation
 from keras_action.layers.spatio_temporal_excitation import SpatioTemporalExcitation
 from keras_action.layers.temporal_shift import TemporalShift
 
-# Channel masks first: they are (N·T, 1, 1, C), so adding them before the
-# per-pixel STE mask broadcasts to full resolution only once.
 PATHS = ("ce", "me", "ste")
 
 
@@ -98,11 +96,21 @@ class ActionBlock(TemporalLayer):
             excitation.build(input_shape)
 
     def call(self, inputs, training=None):
+        # Σ_p (xs + xs·m_p) = xs·(P + Σ channel masks) + xs·m_ste. The channel
+        # masks are (N·T, 1, 1, C), so their sum is cheap; the per-pixel STE
+        # product is added on its own, so that after int8 quantization both
+        # operands of that ADD have the scale of xs, which XNNPACK requires.
         shifted = self.shift(inputs)
         scale = float(len(self.excitations))
+        per_pixel = None
         for excitation in self.excitations:
-            scale = ops.add(scale, excitation.gate(shifted, training=training))
-        return shifted * scale
+            gate = excitation.gate(shifted, training=training)
+            if isinstance(excitation, SpatioTemporalExcitation):
+                per_pixel = gate
+            else:
+                scale = ops.add(scale, gate)
+        outputs = shifted * scale
+        return outputs if per_pixel is None else outputs + shifted * per_pixel
 
     def count_multiply_adds(self, input_shape):
         """Multiply-adds per frame of the shift and the selected paths."""
