@@ -1,0 +1,234 @@
+"""Conversion of keras-action models to LiteRT `.tflite` files for phones and headsets.
+
+The file takes ONE clip `(T, H, W, 3)`, its frames on the batch axis, so that
+no tensor in it has rank 5 (GPU delegates reject 5-D tensors), and returns
+logits `(1, num_classes)`. Its signature `serving_default` names them `clip`
+and `logits`. Only builtin ops are allowed (no Flex ops, which LiteRT on
+Android cannot run).
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_action.layers.segments import FoldSegments
+
+QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+#: Name of the signature's input and output.
+INPUT_NAME, OUTPUT_NAME = "clip", "logits"
+
+
+def clip_function(model):
+    """A `tf.function` running `model` on one clip `(T, H, W, 3)` → logits `(1, K)`.
+
+    The model's own layers are applied in order, except `FoldSegments`: the
+    clip's frames already lie on the batch axis, which keeps every tensor at
+    rank ≤ 4. Weights are read as constants (a `keras.StatelessScope`), so the
+    converted file embeds them instead of resource variables.
+
+    Args:
+        model: a model from `build_model`, or any single-chain functional model
+            `(batch, T, H, W, 3)` → `(batch, K)` containing a `FoldSegments`.
+
+    Returns:
+        A `tf.function` with input signature `clip: (T, H, W, 3) float32`.
+    """
+    layers = _clip_layers(model)
+    _, steps, height, width, channels = model.input_shape
+    spec = tf.TensorSpec((steps, height, width, channels), tf.float32, name=INPUT_NAME)
+    state = [
+        (variable, keras.ops.convert_to_numpy(variable)) for variable in model.variables
+    ]
+
+    @tf.function(input_signature=[spec])
+    def serve(clip):
+        outputs = clip
+        with keras.StatelessScope(state_mapping=state):
+            for layer in layers:
+                outputs = layer(outputs, training=False)
+        return {OUTPUT_NAME: tf.cast(outputs, tf.float32)}
+
+    return serve
+
+
+def _clip_layers(model):
+    input_shape = model.input_shape
+    if not isinstance(input_shape, tuple) or len(input_shape) != 5:
+        raise ValueError(
+            f"Model {model.name!r}: expected one input (batch, T, H, W, 3), "
+            f"got input shape {input_shape}."
+        )
+    if None in input_shape[1:]:
+        raise ValueError(
+            f"Model {model.name!r}: T, H, W and channels must be static for "
+            f"export, got input shape {input_shape}."
+        )
+    layers = [
+        layer
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+    ]
+    # A nested model's `.input`/`.output` are its own; the call nodes link layers.
+    for previous, layer in zip(layers, layers[1:], strict=False):
+        before, after = previous._inbound_nodes, layer._inbound_nodes
+        inputs, outputs = after[0].input_tensors, before[0].output_tensors
+        if len(after) != 1 or len(inputs) != 1 or inputs[0] is not outputs[0]:
+            raise ValueError(
+                f"Model {model.name!r}: export needs a single chain of layers; "
+                f"layer {layer.name!r} does not take {previous.name!r}'s output."
+            )
+    if not any(isinstance(layer, FoldSegments) for layer in layers):
+        raise ValueError(
+            f"Model {model.name!r} has no FoldSegments layer: build it with "
+            "keras_action.build_model."
+        )
+    return [layer for layer in layers if not isinstance(layer, FoldSegments)]
+
+
+def to_tflite(
+    model,
+    path=None,
+    quantize="none",
+    representative_clips=None,
+    class_names=None,
+    num_calibration_clips=100,
+):
+    """Converts a clip classifier to a `.tflite` flatbuffer of builtin ops only.
+
+    Quantization modes:
+
+    - `"none"`: float32 weights and activations.
+    - `"float16"`: float16 weights, float32 computation (half the size).
+    - `"dynamic"`: int8 weights, activations quantized on the fly.
+    - `"int8"`: full-integer post-training quantization calibrated on
+      `representative_clips`; the input is **int8**, pixels minus 128 when
+      calibration pixels span [0, 255] (scale 1, zero point -128; both are
+      stored in the file), the output int8 logits with their scale and zero
+      point. `LiteRTRunner` converts both ways. (A uint8 input would add a
+      QUANTIZE op that XNNPACK does not take.)
+
+    Args:
+        model: a model from `build_model` (input `(batch, T, H, W, 3)`).
+        path: where to write the file (optional); with `class_names`, a
+            `labels.txt` is written beside it.
+        quantize: one of `QUANTIZATIONS`.
+        representative_clips: required for `"int8"`: an iterable of clips
+            `(T, H, W, 3)` or batches `(B, T, H, W, 3)` of pixels in
+            [0, 255], or of `(clips, labels)` pairs (e.g. a dataset from
+            `keras_action.data`); see `calibration_clips`.
+        class_names: list of class names, written one per line to `labels.txt`.
+        num_calibration_clips: the most clips used for calibration.
+
+    Returns:
+        The `.tflite` flatbuffer as `bytes`.
+
+    Example:
+
+    >>> model = build_model("mobilenet_v2", "action", num_classes=27)
+    >>> content = to_tflite(model, "action.tflite", class_names=names)
+    """
+    if quantize not in QUANTIZATIONS:
+        raise ValueError(
+            f"`quantize` must be one of {QUANTIZATIONS}; got {quantize!r}."
+        )
+    if quantize == "int8" and representative_clips is None:
+        raise ValueError(
+            'quantize="int8" needs `representative_clips` for calibration.'
+        )
+    function = clip_function(model)
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [function.get_concrete_function()], tf.Module()
+    )
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    if quantize != "none":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantize == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    elif quantize == "int8":
+        clip_shape = tuple(function.input_signature[0].shape)
+        clips = _clips(representative_clips, clip_shape, num_calibration_clips)
+        converter.representative_dataset = lambda: ([clip] for clip in clips())
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    content = converter.convert()
+    if path is not None:
+        write_tflite(content, path, class_names)
+    return content
+
+
+def write_tflite(content, path, class_names=None):
+    """Writes `content` to `path`, and `labels.txt` beside it when names are given."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    if class_names is not None:
+        (path.parent / "labels.txt").write_text(
+            "".join(f"{name}\n" for name in class_names)
+        )
+
+
+def _clips(source, clip_shape, limit):
+    """A callable yielding up to `limit` float32 clips of `clip_shape` from `source`."""
+
+    def generate():
+        count = 0
+        for item in source:
+            batch = np.asarray(item[0] if isinstance(item, tuple) else item, np.float32)
+            if batch.shape == clip_shape:
+                batch = batch[np.newaxis]
+            if batch.shape[1:] != clip_shape:
+                raise ValueError(
+                    f"Calibration clips must have shape {clip_shape} (or batches of "
+                    f"them); got {batch.shape}."
+                )
+            for clip in batch:
+                if count == limit:
+                    return
+                count += 1
+                yield clip
+        if count == 0:
+            raise ValueError("`representative_clips` yielded no clip.")
+
+    return generate
+
+
+def calibration_clips(num_segments, image_size, data_dir=None, split="train", seed=0):
+    """Real clips for int8 calibration, sampled as validation does.
+
+    Args:
+        num_segments: frames per clip (T).
+        image_size: frame height and width.
+        data_dir: a Jester-layout dataset (see `keras_action.data.load_jester`);
+            `None` writes a small synthetic one (`write_synthetic_jester`) in a
+            temporary folder.
+        split: the split to draw clips from.
+        seed: shuffling seed, so that calibration sees every class early.
+
+    Returns:
+        A `tf.data.Dataset` of unbatched `(clip, label)` pairs.
+    """
+    from keras_action.data import load_jester, write_synthetic_jester
+
+    if data_dir is None:
+        data_dir = write_synthetic_jester(
+            os.path.join(tempfile.mkdtemp(prefix="keras_action_"), "calibration"),
+            clips_per_class=16,
+            image_size=(max(image_size, 48), max(image_size * 4 // 3, 64)),
+            seed=seed,
+        )
+    return load_jester(
+        data_dir,
+        split,
+        num_segments=num_segments,
+        image_size=image_size,
+        training=False,
+        batch_size=None,
+        shuffle=True,
+        seed=seed,
+        dtype="float32",
+    )
