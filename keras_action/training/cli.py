@@ -121,8 +121,10 @@ def _summary_row(name, metrics):
     }
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description="Train a keras-action video model.")
+def main(argv=None, prog=None):
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Train a keras-action video model."
+    )
     arguments = add_train_arguments(parser).parse_args(argv)
     if arguments.demo:
         run_demo(arguments)
@@ -154,10 +156,12 @@ def add_evaluate_arguments(parser):
     return parser
 
 
-def evaluate_main(argv=None):
+def evaluate_main(argv=None, prog=None):
     from keras_action.training.evaluation import evaluate
 
-    parser = argparse.ArgumentParser(description="Evaluate a keras-action model.")
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Evaluate a keras-action model."
+    )
     arguments = add_evaluate_arguments(parser).parse_args(argv)
     metrics = evaluate(
         arguments.model,
