@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/demo.py
+	$(BIN)/python examples/train_jester.py --demo --overwrite
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -52,11 +53,14 @@ def train(config):
     """
     run = Path(config.output)
     worker = Worker.from_environment()
-    if (run / "metrics.json").exists() and not config.overwrite:
-        raise RunExistsError(
-            f"{run} already holds a finished run (metrics.json); pass --overwrite "
-            "to replace it or choose another --output."
-        )
+    if (run / "metrics.json").exists():
+        if not config.overwrite:
+            raise RunExistsError(
+                f"{run} already holds a finished run (metrics.json); pass "
+                "--overwrite to replace it or choose another --output."
+            )
+        if worker.is_chief:
+            _clear_run(run)
     run.mkdir(parents=True, exist_ok=True)
     strategy = make_strategy(config.strategy, config.cpu_replicas)
     if config.mixed_precision != "none":
@@ -85,6 +89,24 @@ def train(config):
     if not worker.is_chief:
         return None
     return _report(config, run, strategy.num_replicas_in_sync, train_set.skipped)
+
+
+#: What a run writes; `--overwrite` removes these and nothing else.
+RUN_FILES = (
+    "model.keras",
+    "metrics.json",
+    "history.csv",
+    "training_curves.png",
+    "confusion_matrix.png",
+)
+RUN_FOLDERS = ("logs", "backup")
+
+
+def _clear_run(run):
+    for name in RUN_FILES:
+        (run / name).unlink(missing_ok=True)
+    for name in RUN_FOLDERS:
+        shutil.rmtree(run / name, ignore_errors=True)
 
 
 def _dataset(config, split, worker=SINGLE_WORKER):

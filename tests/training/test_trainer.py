@@ -57,6 +57,17 @@ def test_a_finished_run_is_not_overwritten(finished_run, tiny_jester):
         main(tiny_arguments(tiny_jester, finished_run))
 
 
+def test_overwrite_replaces_the_run_files_only(tiny_jester, tmp_path):
+    main(tiny_arguments(tiny_jester, tmp_path, "--epochs", "1"))
+    (tmp_path / "notes.txt").write_text("mine")
+    main(tiny_arguments(tiny_jester, tmp_path, "--epochs", "1", "--overwrite"))
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert [row["epoch"] for row in metrics["history"]] == [1]
+    with open(tmp_path / "history.csv") as file:
+        assert len(list(csv.DictReader(file))) == 1
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 def test_evaluation_with_clips_and_crops(finished_run, tiny_jester, tmp_path):
     evaluate_main(
         [

@@ -1,7 +1,7 @@
 """Builds an ACTION-Net, prints its summary and cost next to TSN and TSM, runs a clip.
 
 No dataset and no download: the backbone starts from random weights and the clip
-is a rendered square moving left to right. `make demo` runs this script.
+is a rendered square moving left to right.
 """
 
 import argparse
