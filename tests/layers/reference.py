@@ -4,6 +4,7 @@ Shapes follow the official code (unfold to (N, T, ...), pad time with zeros), wi
 explicit loops so that they share nothing with the layers under test.
 """
 
+import keras
 import numpy as np
 
 
@@ -72,3 +73,20 @@ def motion_mask(x, num_segments, squeeze, bn, depthwise, expand, eps=1e-5):
     d[:, :-1] = v_clips[:, 1:] - u_clips[:, :-1]
     pooled = d.mean(axis=(2, 3)).reshape(-1, u.shape[-1])
     return sigmoid(pooled @ expand).reshape(-1, 1, 1, expand.shape[-1])
+
+
+def motion_mask_of(layer, x, num_segments):
+    """`motion_mask` with the weights and BatchNorm statistics of `layer`."""
+
+    def numpy(weight):
+        return keras.ops.convert_to_numpy(weight)
+
+    bn = layer.batch_norm
+    return motion_mask(
+        x,
+        num_segments,
+        numpy(layer.squeeze.kernel)[0, 0],
+        [numpy(w) for w in (bn.gamma, bn.beta, bn.moving_mean, bn.moving_variance)],
+        numpy(layer.depthwise.kernel)[..., 0],
+        numpy(layer.expand.kernel)[0, 0],
+    )

@@ -26,16 +26,7 @@ def test_sums_the_three_paths_after_the_learnable_shift():
         _numpy(channel.temporal_kernel),
         _numpy(channel.expand.kernel)[0, 0],
     )
-    motion = block.excitations[1]
-    bn = motion.batch_norm
-    me = reference.motion_mask(
-        shifted,
-        4,
-        _numpy(motion.squeeze.kernel)[0, 0],
-        [_numpy(w) for w in (bn.gamma, bn.beta, bn.moving_mean, bn.moving_variance)],
-        _numpy(motion.depthwise.kernel)[..., 0],
-        _numpy(motion.expand.kernel)[0, 0],
-    )
+    me = reference.motion_mask_of(block.excitations[1], shifted, 4)
     expected = sum(shifted + shifted * mask for mask in (ste, ce, me))
     np.testing.assert_allclose(output, expected, rtol=1e-4, atol=1e-4)
 

@@ -22,16 +22,7 @@ def test_matches_the_published_definition():
     layer.build(frames.shape)
     _randomise_batch_norm_statistics(layer)
     output = keras.ops.convert_to_numpy(layer(frames, training=False))
-    numpy = keras.ops.convert_to_numpy
-    bn = layer.batch_norm
-    mask = reference.motion_mask(
-        frames,
-        4,
-        numpy(layer.squeeze.kernel)[0, 0],
-        [numpy(w) for w in (bn.gamma, bn.beta, bn.moving_mean, bn.moving_variance)],
-        numpy(layer.depthwise.kernel)[..., 0],
-        numpy(layer.expand.kernel)[0, 0],
-    )
+    mask = reference.motion_mask_of(layer, frames, 4)
     np.testing.assert_allclose(output, frames + frames * mask, rtol=1e-5, atol=1e-5)
 
 
