@@ -37,7 +37,8 @@ def main():
     _, segments, size, _, _ = model.input_shape
     calibration = calibration_clips(segments, size, args.data_dir, split="train")
     validation = calibration_clips(segments, size, args.data_dir, split="validation")
-    batches = validation.batch(16)
+    # One fixed list of clips: the loader reshuffles on every pass.
+    batches = list(validation.batch(16).as_numpy_iterator())
     predictions = {}
     for quantize in ("none", "int8"):
         content = to_tflite(

@@ -90,3 +90,29 @@ def test_a_nan_loss_stops_training_before_a_model_is_saved(tiny_jester, tmp_path
     with pytest.raises(TrainingDiverged, match="--lr"):
         main(arguments)
     assert not (tmp_path / "model.keras").exists()
+
+
+def test_evaluation_of_a_tflite_file_matches_the_keras_model(
+    finished_run, tiny_jester, tmp_path
+):
+    from keras_action.export import to_tflite
+
+    model = keras.saving.load_model(finished_run / "model.keras")
+    tflite = tmp_path / "model.tflite"
+    tflite.write_bytes(to_tflite(model))
+    results = {}
+    for path in (finished_run / "model.keras", tflite):
+        output = tmp_path / path.suffix.strip(".")
+        evaluate_main(
+            [
+                "--model",
+                str(path),
+                "--data-dir",
+                str(tiny_jester),
+                "--output",
+                str(output),
+            ]
+        )
+        results[path.suffix] = json.loads((output / "metrics.json").read_text())
+    assert results[".tflite"]["num_samples"] == results[".keras"]["num_samples"] == 4
+    assert results[".tflite"]["confusion"] == results[".keras"]["confusion"]
