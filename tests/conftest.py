@@ -2,8 +2,21 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from pathlib import Path  # noqa: E402
+
 import keras  # noqa: E402
 import pytest  # noqa: E402
+
+#: The real test videos, beside the project (read-only).
+VIDEOS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "videos"
+
+
+@pytest.fixture(scope="session")
+def videos():
+    """The real test videos folder, or skip when it is absent."""
+    if not (VIDEOS / "README.md").is_file():
+        pytest.skip(f"real test videos not found at {VIDEOS}")
+    return VIDEOS
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,6 @@ from keras_action.export.benchmark import table
 from keras_action.export.predict import centre_indices
 
 ROOT = Path(__file__).parents[1]
-VIDEOS = ROOT.parent / "shared" / "data" / "videos"
 CLASSES = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
 
 
@@ -40,14 +39,16 @@ def predictions(output):
 
 
 @pytest.mark.parametrize("source", ["bbb_opening_h264.mp4", "frames_bbb"])
-def test_predict_prints_top5_and_draws_the_clip(tflite_path, tmp_path, capsys, source):
+def test_predict_prints_top5_and_draws_the_clip(
+    tflite_path, tmp_path, capsys, source, videos
+):
     image = tmp_path / "prediction.png"
     code = main(
         [
             "predict",
             "--model",
             str(tflite_path),
-            str(VIDEOS / source),
+            str(videos / source),
             "--image",
             str(image),
         ]
@@ -63,23 +64,23 @@ def test_predict_prints_top5_and_draws_the_clip(tflite_path, tmp_path, capsys, s
     assert drawing.shape[1] == 4 * 160  # four 32-px frames, scaled by 5
 
 
-def test_predict_names_a_video_that_does_not_decode(tflite_path, capsys):
-    video = VIDEOS / "testsrc_av1.mkv"
+def test_predict_names_a_video_that_does_not_decode(tflite_path, capsys, videos):
+    video = videos / "testsrc_av1.mkv"
     assert main(["predict", "--model", str(tflite_path), str(video)]) == 1
     error = capsys.readouterr().err
     assert f"{video}: OpenCV decodes no frame" in error
 
 
-def test_predict_checks_the_labels_file(tflite_path, tmp_path, capsys):
+def test_predict_checks_the_labels_file(tflite_path, tmp_path, capsys, videos):
     labels = tmp_path / "labels.txt"
     labels.write_text("one\ntwo\n")
     args = ["predict", "--model", str(tflite_path), "--labels", str(labels)]
-    assert main([*args, str(VIDEOS / "frames_bbb")]) == 1
+    assert main([*args, str(videos / "frames_bbb")]) == 1
     assert "6 classes but the labels file names 2" in capsys.readouterr().err
 
 
-def test_read_clip_samples_a_centre_square():
-    clip = read_clip(VIDEOS / "keyboard_rot90.mov", num_segments=4, image_size=24)
+def test_read_clip_samples_a_centre_square(videos):
+    clip = read_clip(videos / "keyboard_rot90.mov", num_segments=4, image_size=24)
     assert clip.shape == (4, 24, 24, 3)
     assert clip.dtype == np.uint8
     # Three frames, four segments: the middle frame repeats, as in validation.

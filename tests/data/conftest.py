@@ -9,9 +9,6 @@ import pytest
 
 from keras_action import data
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-VIDEOS = PROJECT_ROOT.parent / "shared" / "data" / "videos"
-
 #: Frames OpenCV decodes from each real file (from the folder's README).
 DECODED_FRAMES = {
     "nasa_cleanroom.mp4": 325,
@@ -29,14 +26,6 @@ DECODED_FRAMES = {
     "keyboard_rot270.mov": 3,
 }
 UNDECODABLE = ("testsrc_av1.mkv", "corrupted.mp4")
-
-
-@pytest.fixture(scope="session")
-def videos():
-    """The real test videos folder (read-only), or skip when it is absent."""
-    if not (VIDEOS / "README.md").is_file():
-        pytest.skip(f"real test videos not found at {VIDEOS}")
-    return VIDEOS
 
 
 @pytest.fixture(scope="session")
