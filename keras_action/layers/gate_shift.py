@@ -4,14 +4,6 @@ from keras import ops
 from keras_action.layers import temporal
 from keras_action.layers.base import TemporalLayer
 
-# Sums per-tap maps over neighbouring frames: the 2-D convolution of half g
-# writes its temporal tap d to channel 3·g + d, and selector[d, 3·g + d, g] = 1
-# adds tap d of frame t + d - 1 into gate g of frame t.
-_GROUP_TAP_SELECTOR = [
-    [[float(channel == 3 * group + tap) for group in range(2)] for channel in range(6)]
-    for tap in range(3)
-]
-
 
 @keras.saving.register_keras_serializable(package="keras_action")
 class GateShift(TemporalLayer):
@@ -105,9 +97,8 @@ class GateShift(TemporalLayer):
             ],
             axis=-1,
         )
-        frames = temporal.unfold_segments(per_tap, self.num_segments)
-        selector = ops.convert_to_tensor(_GROUP_TAP_SELECTOR, dtype=per_tap.dtype)
-        return ops.tanh(temporal.temporal_conv(frames, selector) + self.gate_bias)
+        gates = temporal.sum_taps(per_tap, self.num_segments, groups=2)
+        return ops.tanh(gates + self.gate_bias)
 
     def _per_tap_kernel(self, group):
         # (D, H, W, C/2) -> (H, W, C/2, D): one 2-D output channel per temporal tap.

@@ -4,10 +4,6 @@ from keras import ops
 from keras_action.layers import temporal
 from keras_action.layers.base import ExcitationLayer, torch_default_uniform
 
-# A kernel whose tap k feeds input channel k to the single output: summing
-# per-tap 2-D convolutions of frames t-1, t, t+1 into one 3-D convolution.
-_TAP_SELECTOR = [[[1.0], [0.0], [0.0]], [[0.0], [1.0], [0.0]], [[0.0], [0.0], [1.0]]]
-
 
 @keras.saving.register_keras_serializable(package="keras_action")
 class SpatioTemporalExcitation(ExcitationLayer):
@@ -55,9 +51,7 @@ class SpatioTemporalExcitation(ExcitationLayer):
             ops.transpose(ops.reshape(self.kernel, (3, 3, 3)), (1, 2, 0)), 2
         )
         per_tap = ops.conv(channel_mean, per_tap_kernel, padding="same")
-        frames = temporal.unfold_segments(per_tap, self.num_segments)
-        selector = ops.convert_to_tensor(_TAP_SELECTOR, dtype=per_tap.dtype)
-        summed = temporal.temporal_conv(frames, selector)
+        summed = temporal.sum_taps(per_tap, self.num_segments)
         return ops.sigmoid(temporal.fold_segments(summed, inputs))
 
     def count_multiply_adds(self, input_shape):

@@ -45,6 +45,24 @@ def temporal_depthwise_conv(x, kernel):
     return ops.depthwise_conv(x, ops.expand_dims(kernel, 1), padding="same")
 
 
+def sum_taps(per_tap, num_segments, groups=1):
+    """Completes a 3-D convolution computed as 2-D convolutions per temporal tap.
+
+    `per_tap` `(N·T, H, W, 3·groups)` holds, for each group g and tap d, the 2-D
+    convolution of frame t with the kernel slice for time offset d - 1 in
+    channel `3·g + d`. Adding tap d of frame `t + d - 1` into group g of frame t
+    gives the 3-D convolution, `(N, T, H·W, groups)`, with no rank-5 tensor and
+    no CONV_3D op.
+    """
+    selector = [
+        [[float(channel == 3 * group + tap) for group in range(groups)]
+         for channel in range(3 * groups)]
+        for tap in range(3)
+    ]  # fmt: skip
+    frames = unfold_segments(per_tap, num_segments)
+    return temporal_conv(frames, ops.convert_to_tensor(selector, dtype=per_tap.dtype))
+
+
 def next_frame_difference(current, following):
     """`d[t] = following[t + 1] - current[t]`, and `d[T - 1] = 0`."""
     difference = following[:, 1:] - current[:, :-1]
