@@ -77,6 +77,12 @@ def _centre_crop(frame, image_size):
     return cv2.resize(crop, (image_size, image_size), interpolation=interpolation)
 
 
+def softmax(logits):
+    """Class probabilities of logits, along the last axis."""
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
 def top_classes(logits, class_names, k=5):
     """The `k` most probable classes as `(name, probability)`, best first."""
     logits = np.asarray(logits, np.float64).reshape(-1)
@@ -85,8 +91,7 @@ def top_classes(logits, class_names, k=5):
             f"The model has {logits.size} classes but the labels file names "
             f"{len(class_names)}."
         )
-    probabilities = np.exp(logits - logits.max())
-    probabilities /= probabilities.sum()
+    probabilities = softmax(logits)
     order = np.argsort(-probabilities)[:k]
     return [(class_names[i], float(probabilities[i])) for i in order]
 

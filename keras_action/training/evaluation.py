@@ -4,10 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-def softmax(logits):
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
+from keras_action.export.predict import softmax
 
 
 def predict_scores(predict, dataset):
