@@ -1,18 +1,27 @@
 """Like-for-like comparison of the temporal modules on MobileNetV2 and ResNet-50.
 
 For TSN, TSM, ACTION (and its single paths STE, CE, ME), GSM, STSM and SMNet,
-each built by `build_model` at 8 segments, 224², with the same classifier,
-measures trainable parameters and FLOPs (multiply-adds of one clip, from
-`model_stats`) and Keras CPU inference time of one clip `(1, 8, 224, 224, 3)`:
-every model of a backbone is warmed up, then timed once per round, the
-models taking turns within each round (each round starting one model later)
-so that changing load on the machine affects them alike; the table gives
-medians and minima. ResNet-50 is `resnet50_torch`, the
-torchvision layout of the official checkpoints.
+each built by `build_model` at 8 segments with the same classifier:
 
-Prints a Markdown table and writes `benchmarks/results/compare_modules.json`.
+- trainable parameters and FLOPs (multiply-adds of one clip at 224², from
+  `model_stats`);
+- Keras CPU time of one clip `(1, 8, 224, 224, 3)` through a `tf.function`:
+  every model of a backbone is warmed up, then timed once per round, the
+  models taking turns (each round starting one model later) so that changing
+  load on the machine affects them alike; medians;
+- LiteRT float32 latency of the exported `.tflite` (one clip, XNNPACK,
+  1 thread), interleaved the same way (`keras_action.export.benchmark`);
+- MobileNetV2 only, where CPU training is affordable: validation top-1 on the
+  synthetic time-reversed pairs, every module trained with the same budget
+  (the demo's: 8×32², 12 epochs, `keras_action.training.cli.DEMO`).
 
-Usage: python benchmarks/compare_modules.py [--rounds 9] [--backbones NAME ...]
+ResNet-50 is `resnet50_torch`, the torchvision layout of the official
+checkpoints. Prints a Markdown table, writes `compare_modules.json` and a plot
+of accuracy against FLOPs (`compare_modules.png`, in the style of ACTION-Net's
+Figure 4) to `benchmarks/results/`.
+
+Usage: python benchmarks/compare_modules.py [--rounds 9] [--litert-rounds 5]
+    [--backbones NAME ...] [--no-accuracy]
 """
 
 import argparse
@@ -26,12 +35,19 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
+import matplotlib  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from keras_action.export import benchmark  # noqa: E402
 from keras_action.models import build_model, model_stats  # noqa: E402
+from keras_action.training import TrainConfig  # noqa: E402
+from keras_action.training.cli import DEMO, train_on_synthetic_pairs  # noqa: E402
 
-RESULTS = Path(__file__).parent / "results" / "compare_modules.json"
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results"
 MODULES = ("tsn", "tsm", "action", "ste", "ce", "me", "gsm", "stsm", "smnet")
 BACKBONES = ("mobilenet_v2", "resnet50_torch")
 SEGMENTS = 8
@@ -44,8 +60,8 @@ def seconds_per_clip(predict, clips):
     return time.perf_counter() - start
 
 
-def measure_backbone(backbone, rounds, num_classes):
-    """Stats and interleaved CPU timings of every module on one backbone."""
+def measure_keras(backbone, rounds, num_classes):
+    """Stats and interleaved Keras CPU timings of every module on one backbone."""
     keras.utils.set_random_seed(0)
     clips = np.random.default_rng(0).uniform(
         0, 255, (1, SEGMENTS, IMAGE_SIZE, IMAGE_SIZE, 3)
@@ -53,13 +69,7 @@ def measure_backbone(backbone, rounds, num_classes):
     clips = clips.astype("float32")
     rows, predictors = {}, {}
     for module in MODULES:
-        model = build_model(
-            backbone,
-            module,
-            num_classes=num_classes,
-            num_segments=SEGMENTS,
-            image_size=IMAGE_SIZE,
-        )
+        model = build_model(backbone, module, num_classes, SEGMENTS, IMAGE_SIZE)
         rows[module] = model_stats(model)
         predictors[module] = tf.function(
             lambda x, model=model: model(x, training=False)
@@ -72,66 +82,156 @@ def measure_backbone(backbone, rounds, num_classes):
         for module in MODULES[start:] + MODULES[:start]:
             times[module].append(seconds_per_clip(predictors[module], clips))
     for module, row in rows.items():
-        row["cpu_seconds"] = times[module]
-        row["cpu_ms_median"] = 1000 * statistics.median(times[module])
-        row["cpu_ms_min"] = 1000 * min(times[module])
+        row["keras_cpu_seconds"] = times[module]
+        row["keras_cpu_ms"] = 1000 * statistics.median(times[module])
     return rows
 
 
-def print_table(results):
-    print(
-        "| backbone | module | trainable params | Δ params vs TSN | GFLOPs | "
-        "Δ FLOPs vs TSN | CPU ms/clip (median) | × TSN | CPU ms/clip (min) |"
+def measure_litert(backbone, rounds, num_classes, rows):
+    """Adds the median 1-thread LiteRT float32 latency to each module's row."""
+    variants = benchmark.build_variants(
+        [backbone], MODULES, SEGMENTS, IMAGE_SIZE, num_classes, precisions=["float32"]
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    benchmark.measure(
+        variants, threads=(1,), rounds=rounds, repeats=1, precisions=["float32"]
+    )
+    for variant in variants:
+        row = rows[variant["module"]]
+        row["litert_fp32_ms"] = 1000 * variant["latency"]["float32/1"]
+        row["litert_undelegated_ops"] = variant["undelegated_ops"]["float32"]
+
+
+def measure_accuracy(output, rows):
+    """Trains every module on synthetic pairs with the demo budget (MobileNetV2)."""
+    results = train_on_synthetic_pairs(
+        MODULES,
+        output,
+        lambda **settings: TrainConfig(**settings, overwrite=True, verbose=0),
+    )
+    for module, metrics in results.items():
+        best = max(metrics["history"], key=lambda epoch: epoch["val_top1"])
+        rows[module]["val_top1"] = 100 * metrics["val_top1"]
+        rows[module]["best_epoch"] = best["epoch"]
+
+
+def table(results):
+    header = (
+        "| backbone | module | trainable params | Δ params vs TSN | GFLOPs | "
+        "Δ FLOPs vs TSN | Keras CPU ms | × TSN | LiteRT fp32 ms | × TSN | "
+        "synthetic val top-1 |"
+    )
+    lines = [header, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for backbone, rows in results.items():
         base = rows["tsn"]
         for module, row in rows.items():
-            params = row["trainable_params"]
-            flops = row["flops"]
-            print(
-                f"| {backbone} | {module} | {params:,} | "
-                f"{params - base['trainable_params']:+,} | {flops / 1e9:.3f} | "
-                f"{100 * (flops / base['flops'] - 1):+.2f}% | "
-                f"{row['cpu_ms_median']:.0f} | "
-                f"{row['cpu_ms_median'] / base['cpu_ms_median']:.2f} | "
-                f"{row['cpu_ms_min']:.0f} |"
-            )
+            params, flops = row["trainable_params"], row["flops"]
+            top1 = row.get("val_top1")
+            cells = [
+                backbone,
+                module,
+                f"{params:,}",
+                f"{params - base['trainable_params']:+,}",
+                f"{flops / 1e9:.3f}",
+                f"{100 * (flops / base['flops'] - 1):+.2f}%",
+                *_time_and_ratio(row, base, "keras_cpu_ms"),
+                *_time_and_ratio(row, base, "litert_fp32_ms"),
+                "–" if top1 is None else f"{top1:.1f}%",
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _time_and_ratio(row, base, key):
+    if key not in row:
+        return ["–", "–"]
+    return [f"{row[key]:.0f}", f"{row[key] / base[key]:.2f}"]
+
+
+def plot(rows, path, backbone):
+    """Accuracy against FLOPs, bubble area growing with the added parameters."""
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    base_params = rows["tsn"]["trainable_params"]
+    for module, row in rows.items():
+        added = row["trainable_params"] - base_params
+        gflops = row["flops"] / 1e9
+        axes.scatter(
+            gflops, row["val_top1"], s=60 + added / 40, alpha=0.6, edgecolors="k"
+        )
+        axes.annotate(
+            module.upper(),
+            (gflops, row["val_top1"]),
+            textcoords="offset points",
+            xytext=(6, 4),
+        )
+    axes.set_xlabel("GFLOPs per clip (8 × 224², multiply-adds)")
+    axes.set_ylabel("validation top-1 (%), synthetic pairs")
+    axes.set_title(
+        f"{backbone}: accuracy vs FLOPs (area grows with added parameters)\n"
+        f"trained {DEMO['epochs']} epochs at {DEMO['segments']}×"
+        f"{DEMO['image_size']}², same budget for all",
+        fontsize=10,
+    )
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=9, help="timed calls per model")
+    parser.add_argument("--rounds", type=int, default=9, help="Keras timed calls")
+    parser.add_argument("--litert-rounds", type=int, default=5)
     parser.add_argument("--backbones", nargs="+", default=list(BACKBONES))
     parser.add_argument("--num-classes", type=int, default=83)
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--accuracy",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="train every module on synthetic pairs (MobileNetV2, ~25 min)",
+    )
+    parser.add_argument("--runs", type=Path, default=Path("runs/compare_modules"))
+    parser.add_argument("--output-dir", type=Path, default=RESULTS)
     args = parser.parse_args()
 
     results = {}
     for backbone in args.backbones:
         start = time.perf_counter()
-        results[backbone] = measure_backbone(backbone, args.rounds, args.num_classes)
-        print(f"{backbone}: {time.perf_counter() - start:.0f} s")
+        results[backbone] = measure_keras(backbone, args.rounds, args.num_classes)
         keras.backend.clear_session()
-    print_table(results)
+        measure_litert(
+            backbone, args.litert_rounds, args.num_classes, results[backbone]
+        )
+        keras.backend.clear_session()
+        print(f"{backbone}: timed in {time.perf_counter() - start:.0f} s", flush=True)
+    accuracy_backbone = DEMO["backbone"]
+    if args.accuracy and accuracy_backbone in results:
+        measure_accuracy(args.runs, results[accuracy_backbone])
+    print(table(results))
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    if args.accuracy and accuracy_backbone in results:
+        picture = args.output_dir / "compare_modules.png"
+        plot(results[accuracy_backbone], picture, accuracy_backbone)
+        print(f"wrote {picture}")
     record = {
         "command": "python benchmarks/compare_modules.py "
-        f"--rounds {args.rounds} --backbones {' '.join(args.backbones)} "
-        f"--num-classes {args.num_classes}",
+        f"--rounds {args.rounds} --litert-rounds {args.litert_rounds} "
+        f"--backbones {' '.join(args.backbones)} --num-classes {args.num_classes}"
+        + ("" if args.accuracy else " --no-accuracy"),
         "num_segments": SEGMENTS,
         "image_size": IMAGE_SIZE,
         "num_classes": args.num_classes,
-        "rounds": args.rounds,
         "flops": "multiply-adds of one clip of 8 frames (model_stats)",
+        "litert": "float32, XNNPACK, 1 thread, median over interleaved rounds",
+        "accuracy_budget": {**DEMO, "lr_steps": list(DEMO["lr_steps"])},
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "results": results,
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(record, indent=2) + "\n")
-    print(f"wrote {args.output}")
+    path = args.output_dir / "compare_modules.json"
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

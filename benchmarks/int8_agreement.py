@@ -2,7 +2,9 @@
 
 Exports the model twice (float32, and full-integer int8 calibrated on the
 training split), runs both on every validation clip with `LiteRTRunner`, and
-prints how often their top-1 classes agree and both accuracies.
+prints how often their top-1 classes agree, both accuracies, and how far the
+int8 class probabilities are from float32's (per clip, the largest difference
+over the classes; median and maximum over the clips).
 
     python examples/train_jester.py --demo
     python benchmarks/int8_agreement.py --model runs/demo/action/model.keras \
@@ -39,7 +41,7 @@ def main():
     validation = calibration_clips(segments, size, args.data_dir, split="validation")
     # One fixed list of clips: the loader reshuffles on every pass.
     batches = list(validation.batch(16).as_numpy_iterator())
-    predictions = {}
+    scores = {}
     for quantize in ("none", "int8"):
         content = to_tflite(
             model,
@@ -52,15 +54,21 @@ def main():
         def predict(clips, runner=runner):
             return np.concatenate([runner(clip) for clip in clips])
 
-        scores, labels = predict_scores(predict, batches)
-        predictions[quantize] = scores.argmax(axis=1)
+        scores[quantize], labels = predict_scores(predict, batches)
+    predictions = {quantize: p.argmax(axis=1) for quantize, p in scores.items()}
+    # Per clip, the largest change of a class probability.
+    error = np.abs(scores["int8"] - scores["none"]).max(axis=1)
     float_top1 = float(np.mean(predictions["none"] == labels))
     int8_top1 = float(np.mean(predictions["int8"] == labels))
     agreement = float(np.mean(predictions["none"] == predictions["int8"]))
-    print(f"{'clips':>6}  {'float32 top-1':>13}  {'int8 top-1':>10}  {'agreement':>9}")
+    print(
+        f"{'clips':>6}  {'float32 top-1':>13}  {'int8 top-1':>10}  {'agreement':>9}  "
+        f"{'probability error (median, max)':>31}"
+    )
     print(
         f"{len(labels):>6}  {100 * float_top1:>12.1f}%  {100 * int8_top1:>9.1f}%  "
-        f"{100 * agreement:>8.1f}%"
+        f"{100 * agreement:>8.1f}%  {100 * np.median(error):>17.2f} pt, "
+        f"{100 * error.max():.2f} pt"
     )
     result = {
         "model": args.model,
@@ -68,6 +76,8 @@ def main():
         "float32_top1": float_top1,
         "int8_top1": int8_top1,
         "top1_agreement": agreement,
+        "probability_error_median": float(np.median(error)),
+        "probability_error_max": float(error.max()),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")

@@ -8,6 +8,8 @@ happen inside the commands: `predict` on a `.tflite` needs no TensorFlow.
 import argparse
 import sys
 
+from keras_action.utils.lazy import missing_dependency_hint
+
 _COMMANDS = {}
 
 
@@ -37,6 +39,12 @@ def main(argv=None):
     args.rest = rest
     try:
         return args.run(args) or 0
+    except ModuleNotFoundError as error:
+        hint = missing_dependency_hint(error)
+        if hint is None:
+            raise
+        print(f"keras-action {args.command}: error: {hint}", file=sys.stderr)
+        return 1
     except (ValueError, OSError) as error:
         print(f"keras-action {args.command}: error: {error}", file=sys.stderr)
         return 1

@@ -2,6 +2,8 @@
 
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -166,3 +168,45 @@ def test_train_and_evaluate_hand_their_options_to_the_training_cli(capsys, tmp_p
     missing = tmp_path / "missing.keras"
     assert main(["evaluate", "--model", str(missing), "--data-dir", str(tmp_path)]) == 1
     assert "missing.keras" in capsys.readouterr().err
+
+
+#: Runs the command line with TensorFlow and every other Keras backend hidden,
+#: as in a runtime-only install (`keras-action[litert]`).
+WITHOUT_BACKENDS = """
+import importlib.abc, sys
+
+class NoBackend(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {"tensorflow", "jax", "torch", "tf_keras"}:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+sys.meta_path.insert(0, NoBackend())
+from keras_action.cli import main
+code = main(sys.argv[1:])
+assert "tensorflow" not in sys.modules, "TensorFlow was imported"
+sys.exit(code)
+"""
+
+
+def run_without_backends(*arguments):
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_BACKENDS, *map(str, arguments)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_predict_runs_without_tensorflow(tflite_path, capsys, videos):
+    video = videos / "bbb_opening_h264.mp4"
+    assert main(["predict", "--model", str(tflite_path), str(video)]) == 0
+    expected = capsys.readouterr().out
+    result = run_without_backends("predict", "--model", tflite_path, video)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected
+
+
+def test_commands_that_need_tensorflow_say_which_extra_installs_it():
+    result = run_without_backends("train", "--demo")
+    assert result.returncode == 1
+    assert 'pip install "keras-action[tensorflow]"' in result.stderr

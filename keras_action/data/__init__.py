@@ -14,59 +14,41 @@ Example:
     ['Swiping Left', 'Swiping Right']
 """
 
-from keras_action.data.augment import (
-    SCALES,
-    center_crop_windows,
-    multiscale_crop_window,
-)
-from keras_action.data.decode import count_frames, read_frames
-from keras_action.data.egogesture import (
-    egogesture_class_names,
-    list_egogesture,
-    load_egogesture,
-)
-from keras_action.data.errors import AnnotationError, DataError, VideoDecodeError
-from keras_action.data.jester import jester_class_names, list_jester, load_jester
-from keras_action.data.pipeline import ClipConfig, build_dataset
-from keras_action.data.samples import FramePattern, Samples
-from keras_action.data.sampling import segment_indices
-from keras_action.data.skipping import SkipReport
-from keras_action.data.something_something import (
-    list_something_something_v2,
-    load_something_something_v2,
-    something_something_v2_class_names,
-)
-from keras_action.data.synthetic import write_synthetic_jester
-from keras_action.data.tfrecord import load_tfrecords, write_tfrecords
-from keras_action.data.videos import list_videos, load_videos
+from keras_action.utils.lazy import lazy_attributes
 
-__all__ = [
-    "SCALES",
-    "AnnotationError",
-    "ClipConfig",
-    "DataError",
-    "FramePattern",
-    "Samples",
-    "SkipReport",
-    "VideoDecodeError",
-    "build_dataset",
-    "center_crop_windows",
-    "count_frames",
-    "egogesture_class_names",
-    "jester_class_names",
-    "list_egogesture",
-    "list_jester",
-    "list_something_something_v2",
-    "list_videos",
-    "load_egogesture",
-    "load_jester",
-    "load_something_something_v2",
-    "load_tfrecords",
-    "load_videos",
-    "multiscale_crop_window",
-    "read_frames",
-    "segment_indices",
-    "something_something_v2_class_names",
-    "write_synthetic_jester",
-    "write_tfrecords",
-]
+# Decoding (`decode`, `errors`) needs OpenCV only; the LiteRT runtime uses it
+# without TensorFlow, so the pipelines load on first use.
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    {
+        "AnnotationError": "errors",
+        "ClipConfig": "pipeline",
+        "DataError": "errors",
+        "FramePattern": "samples",
+        "SCALES": "augment",
+        "Samples": "samples",
+        "SkipReport": "skipping",
+        "VideoDecodeError": "errors",
+        "build_dataset": "pipeline",
+        "center_crop_windows": "augment",
+        "count_frames": "decode",
+        "egogesture_class_names": "egogesture",
+        "jester_class_names": "jester",
+        "list_egogesture": "egogesture",
+        "list_jester": "jester",
+        "list_something_something_v2": "something_something",
+        "list_videos": "videos",
+        "load_egogesture": "egogesture",
+        "load_jester": "jester",
+        "load_something_something_v2": "something_something",
+        "load_tfrecords": "tfrecord",
+        "load_videos": "videos",
+        "multiscale_crop_window": "augment",
+        "read_frames": "decode",
+        "segment_indices": "sampling",
+        "something_something_v2_class_names": "something_something",
+        "write_synthetic_jester": "synthetic",
+        "write_tfrecords": "tfrecord",
+    },
+)
+__all__ = __dir__()

@@ -16,35 +16,53 @@ import numpy as np
 
 from keras_action.export.runner import LiteRTRunner
 
+PRECISIONS = ("float32", "int8")
+
 
 def build_variants(
-    backbones, modules, num_segments, image_size, num_classes, calibration
+    backbones,
+    modules,
+    num_segments,
+    image_size,
+    num_classes,
+    calibration=None,
+    precisions=PRECISIONS,
 ):
-    """Converts every (backbone, module) pair to float32 and int8 `.tflite` bytes."""
+    """Converts every (backbone, module) pair to `.tflite` bytes, per precision.
+
+    `calibration` (a list of clips) is needed for `"int8"` only.
+    """
     from keras_action.export.tflite import to_tflite
     from keras_action.models import build_model, model_stats
 
     variants = []
     for backbone, module in itertools.product(backbones, modules):
         model = build_model(backbone, module, num_classes, num_segments, image_size)
-        variants.append(
-            {
-                "backbone": backbone,
-                "module": module,
-                **model_stats(model),
-                "float32": to_tflite(model),
-                "int8": to_tflite(
+        variant = {"backbone": backbone, "module": module, **model_stats(model)}
+        for precision in precisions:
+            variant[precision] = (
+                to_tflite(
                     model,
                     quantize="int8",
                     representative_clips=calibration,
                     num_calibration_clips=len(calibration),
-                ),
-            }
-        )
+                )
+                if precision == "int8"
+                else to_tflite(model)
+            )
+        variants.append(variant)
     return variants
 
 
-def measure(variants, threads=(1, 2), rounds=5, repeats=3, warmup=1, repeats_for=None):
+def measure(
+    variants,
+    threads=(1, 2),
+    rounds=5,
+    repeats=3,
+    warmup=1,
+    repeats_for=None,
+    precisions=PRECISIONS,
+):
     """Median seconds per clip, per variant, precision and thread count.
 
     Each round runs every variant in turn (`repeats` invocations after `warmup`),
@@ -57,6 +75,7 @@ def measure(variants, threads=(1, 2), rounds=5, repeats=3, warmup=1, repeats_for
         repeats: timed invocations per variant and round.
         warmup: untimed invocations before them.
         repeats_for: optional `{backbone: repeats}` overrides (slow backbones).
+        precisions: the `.tflite` files of each variant to time.
 
     Returns:
         The variants, each with `"latency"` and `"cpu"` (median wall-clock and
@@ -65,13 +84,13 @@ def measure(variants, threads=(1, 2), rounds=5, repeats=3, warmup=1, repeats_for
     """
     runners = {}
     for index, variant in enumerate(variants):
-        for precision, count in itertools.product(("float32", "int8"), threads):
+        for precision, count in itertools.product(precisions, threads):
             runners[index, f"{precision}/{count}"] = LiteRTRunner(
                 variant[precision], num_threads=count
             )
         variant["undelegated_ops"] = {
             precision: runners[index, f"{precision}/{threads[0]}"].undelegated_ops()
-            for precision in ("float32", "int8")
+            for precision in precisions
         }
     times = {key: ([], []) for key in runners}
     for _ in range(rounds):

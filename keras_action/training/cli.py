@@ -2,6 +2,7 @@
 
 import argparse
 import dataclasses
+import functools
 import sys
 from pathlib import Path
 
@@ -21,8 +22,8 @@ DEMO = {
     "lr_steps": (8, 11),
     "weight_decay": 0.0,
     "dropout": 0.2,
-    "output": "runs/demo",
 }
+DEMO_OUTPUT = "runs/demo"
 DEMO_DATA = {"clips_per_class": 80, "num_classes": 8, "image_size": (72, 96)}
 DEMO_MODULES = ("action", "tsn")
 
@@ -77,26 +78,49 @@ def config_from_arguments(arguments, **overrides):
     return TrainConfig(**values)
 
 
-def run_demo(arguments):
-    """Trains ACTION-Net and TSN on synthetic pairs and prints both accuracies."""
+def train_on_synthetic_pairs(modules, output, make_config=TrainConfig, seed=0):
+    """Trains each module with the demo budget on synthetic time-reversed pairs.
+
+    The data is written once under `output/data` (kept between calls); each
+    module's run goes to `output/<module>`.
+
+    Args:
+        modules: module names for `build_model`.
+        output: folder of the data and the runs.
+        make_config: called with the demo settings as keywords; returns the
+            `TrainConfig` (lets callers add or override settings).
+        seed: seed of the synthetic data.
+
+    Returns:
+        `{module: metrics}`, the content of each run's `metrics.json`.
+    """
     from keras_action.data import write_synthetic_jester
     from keras_action.training.trainer import train
 
-    output = Path(
-        DEMO["output"] if arguments.output == TrainConfig.output else arguments.output
-    )
+    output = Path(output)
     data_dir = output / "data"
     if not (data_dir / "jester-v1-labels.csv").exists():
-        write_synthetic_jester(data_dir, seed=arguments.seed, **DEMO_DATA)
-    rows = []
-    for module in DEMO_MODULES:
+        write_synthetic_jester(data_dir, seed=seed, **DEMO_DATA)
+    results = {}
+    for module in modules:
         settings = {**DEMO, "module": module, "data_dir": str(data_dir)}
-        settings["output"] = str(output / module)
-        config = config_from_arguments(arguments, **settings)
+        config = make_config(**settings, output=str(output / module))
         shape = f"{config.segments}x{config.image_size}²"
-        print(f"\n=== {module}: {config.backbone}, {shape} ===")
-        metrics = train(config)
-        rows.append(_summary_row(module, metrics))
+        print(f"\n=== {module}: {config.backbone}, {shape} ===", flush=True)
+        results[module] = train(config)
+    return results
+
+
+def run_demo(arguments):
+    """Trains ACTION-Net and TSN on synthetic pairs and prints both accuracies."""
+    output = DEMO_OUTPUT if arguments.output == TrainConfig.output else arguments.output
+    results = train_on_synthetic_pairs(
+        DEMO_MODULES,
+        output,
+        functools.partial(config_from_arguments, arguments),
+        seed=arguments.seed,
+    )
+    rows = [_summary_row(module, metrics) for module, metrics in results.items()]
     print("\nSynthetic time-reversed pairs (validation):")
     print(reports.format_table(rows, _SUMMARY_COLUMNS))
     return rows

@@ -25,14 +25,14 @@ def export(backbone, module, quantize="none"):
     return to_tflite(model, quantize=quantize, representative_clips=clips)
 
 
-@pytest.mark.parametrize("module", ["tsn", "tsm", "action"])
+@pytest.mark.parametrize("module", ["tsn", "tsm", "action", "gsm", "stsm", "smnet"])
 def test_mobilenet_v2_exports_are_edge_compatible(module):
     report = check_edge(export("mobilenet_v2", module))
     assert report.problems == []
     assert "CONV_2D" in report.ops
 
 
-@pytest.mark.parametrize("quantize", ["float16", "int8"])
+@pytest.mark.parametrize("quantize", ["float16", "dynamic", "int8"])
 def test_quantized_action_is_edge_compatible(quantize):
     assert check_edge(export("mobilenet_v2", "action", quantize)).problems == []
 

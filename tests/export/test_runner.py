@@ -1,8 +1,4 @@
-"""`LiteRTRunner`: input checks, quantized I/O, delegation, timing, no TensorFlow."""
-
-import subprocess
-import sys
-from pathlib import Path
+"""`LiteRTRunner`: input checks, quantized I/O, delegation, timing."""
 
 import numpy as np
 import pytest
@@ -10,8 +6,6 @@ import tensorflow as tf
 
 from keras_action.export import LiteRTRunner, read_labels
 from keras_action.export.runner import _dequantize, _quantize
-
-RUNNER_SOURCE = Path(__file__).parents[2] / "keras_action" / "export" / "runner.py"
 
 
 @pytest.fixture(scope="module")
@@ -87,23 +81,3 @@ def test_read_labels(tmp_path):
     path.write_text("\n")
     with pytest.raises(ValueError, match="labels.txt: no class names"):
         read_labels(path)
-
-
-def test_runner_module_needs_no_tensorflow(content, tmp_path):
-    """A runtime-only install (`keras-action[litert]`) has no TensorFlow."""
-    path = tmp_path / "tiny.tflite"
-    path.write_bytes(content)
-    script = f"""
-import importlib.util, sys
-sys.modules["tensorflow"] = None  # any import of TensorFlow now fails
-spec = importlib.util.spec_from_file_location("runner", {str(RUNNER_SOURCE)!r})
-runner = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(runner)
-import numpy as np
-print(runner.LiteRTRunner({str(path)!r})(np.ones((2, 4, 4, 3))).shape)
-"""
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("(1, 2)")

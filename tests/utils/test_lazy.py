@@ -1,0 +1,62 @@
+import subprocess
+import sys
+
+import pytest
+
+import keras_action
+from keras_action.utils.lazy import lazy_attributes, missing_dependency_hint
+
+
+def test_names_load_from_their_submodule_on_first_use():
+    getattr_, dir_ = lazy_attributes(
+        "keras_action.export", {"to_tflite": "tflite", "runner": "runner"}
+    )
+    from keras_action.export import runner, tflite
+
+    assert getattr_("to_tflite") is tflite.to_tflite
+    assert getattr_("runner") is runner
+    assert dir_() == ["runner", "to_tflite"]
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        getattr_("nothing")
+
+
+def test_public_names_resolve():
+    for package in (keras_action, keras_action.data, keras_action.export):
+        for name in package.__all__:
+            assert getattr(package, name) is not None, f"{package.__name__}.{name}"
+
+
+def test_a_missing_optional_dependency_names_its_extra():
+    error = ModuleNotFoundError(
+        "No module named 'ai_edge_litert'", name="ai_edge_litert"
+    )
+    assert missing_dependency_hint(error) == (
+        "ai_edge_litert is missing; install it with "
+        '`pip install "keras-action[litert]"`.'
+    )
+    unknown = ModuleNotFoundError("No module named 'nope'", name="nope")
+    assert missing_dependency_hint(unknown) is None
+
+
+def test_a_lazy_name_whose_dependency_is_missing_says_what_to_install(monkeypatch):
+    monkeypatch.delitem(sys.modules, "keras_action.export.runner")
+    for module in ("ai_edge_litert", "ai_edge_litert.interpreter"):
+        monkeypatch.setitem(sys.modules, module, None)  # as if not installed
+    getattr_, _ = lazy_attributes("keras_action.export", {"LiteRTRunner": "runner"})
+    with pytest.raises(ModuleNotFoundError) as error:
+        getattr_("LiteRTRunner")
+    assert str(error.value) == (
+        "keras_action.export.LiteRTRunner: ai_edge_litert is missing; "
+        'install it with `pip install "keras-action[litert]"`.'
+    )
+
+
+def test_importing_the_package_registers_the_layers_for_loading():
+    script = (
+        "import keras, keras_action\n"
+        "assert keras.saving.get_registered_object('keras_action>ActionBlock')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
