@@ -21,7 +21,7 @@ of accuracy against FLOPs (`compare_modules.png`, in the style of ACTION-Net's
 Figure 4) to `benchmarks/results/`.
 
 Usage: python benchmarks/compare_modules.py [--rounds 9] [--litert-rounds 5]
-    [--backbones NAME ...] [--no-accuracy]
+    [--backbones NAME ...] [--no-accuracy] [--replot]
 """
 
 import argparse
@@ -147,22 +147,33 @@ def _time_and_ratio(row, base, key):
     return [f"{row[key]:.0f}", f"{row[key] / base[key]:.2f}"]
 
 
+#: How the plot names the modules.
+LABELS = {"smnet": "SMNet"}
+
+
 def plot(rows, path, backbone):
     """Accuracy against FLOPs, bubble area growing with the added parameters."""
-    figure, axes = plt.subplots(figsize=(7, 4.5))
+    figure, axes = plt.subplots(figsize=(9, 5))
     base_params = rows["tsn"]["trainable_params"]
+    points = {}  # modules at the same point share one label
     for module, row in rows.items():
+        point = (round(row["flops"] / 1e9, 3), round(row["val_top1"], 1))
+        points.setdefault(point, []).append(LABELS.get(module, module.upper()))
         added = row["trainable_params"] - base_params
-        gflops = row["flops"] / 1e9
-        axes.scatter(
-            gflops, row["val_top1"], s=60 + added / 40, alpha=0.6, edgecolors="k"
-        )
+        axes.scatter(*point, s=60 + added / 40, alpha=0.6, edgecolors="k")
+    for index, (point, names) in enumerate(sorted(points.items())):
+        # Alternate above and below, so that neighbours' labels do not collide.
+        offset = (0, 11) if index % 2 == 0 else (0, -18)
         axes.annotate(
-            module.upper(),
-            (gflops, row["val_top1"]),
+            ", ".join(names),
+            point,
             textcoords="offset points",
-            xytext=(6, 4),
+            xytext=offset,
+            ha="center",
+            fontsize=9,
         )
+    axes.margins(x=0.08)
+    axes.set_ylim(top=107)
     axes.set_xlabel("GFLOPs per clip (8 × 224², multiply-adds)")
     axes.set_ylabel("validation top-1 (%), synthetic pairs")
     axes.set_title(
@@ -175,6 +186,32 @@ def plot(rows, path, backbone):
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def measure(args):
+    results = {}
+    for backbone in args.backbones:
+        start = time.perf_counter()
+        results[backbone] = measure_keras(backbone, args.rounds, args.num_classes)
+        keras.backend.clear_session()
+        measure_litert(
+            backbone, args.litert_rounds, args.num_classes, results[backbone]
+        )
+        keras.backend.clear_session()
+        print(f"{backbone}: timed in {time.perf_counter() - start:.0f} s", flush=True)
+    if args.accuracy and DEMO["backbone"] in results:
+        measure_accuracy(args.runs, results[DEMO["backbone"]])
+    return results
+
+
+def report(results, output_dir):
+    """Prints the table and draws the plot when accuracies were measured."""
+    print(table(results))
+    rows = results.get(DEMO["backbone"], {})
+    if rows and all("val_top1" in row for row in rows.values()):
+        picture = output_dir / "compare_modules.png"
+        plot(rows, picture, DEMO["backbone"])
+        print(f"wrote {picture}")
 
 
 def main():
@@ -191,27 +228,19 @@ def main():
     )
     parser.add_argument("--runs", type=Path, default=Path("runs/compare_modules"))
     parser.add_argument("--output-dir", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--replot",
+        action="store_true",
+        help="measure nothing: table and plot from the saved compare_modules.json",
+    )
     args = parser.parse_args()
-
-    results = {}
-    for backbone in args.backbones:
-        start = time.perf_counter()
-        results[backbone] = measure_keras(backbone, args.rounds, args.num_classes)
-        keras.backend.clear_session()
-        measure_litert(
-            backbone, args.litert_rounds, args.num_classes, results[backbone]
-        )
-        keras.backend.clear_session()
-        print(f"{backbone}: timed in {time.perf_counter() - start:.0f} s", flush=True)
-    accuracy_backbone = DEMO["backbone"]
-    if args.accuracy and accuracy_backbone in results:
-        measure_accuracy(args.runs, results[accuracy_backbone])
-    print(table(results))
+    path = args.output_dir / "compare_modules.json"
+    if args.replot:
+        report(json.loads(path.read_text())["results"], args.output_dir)
+        return
+    results = measure(args)
     args.output_dir.mkdir(parents=True, exist_ok=True)
-    if args.accuracy and accuracy_backbone in results:
-        picture = args.output_dir / "compare_modules.png"
-        plot(results[accuracy_backbone], picture, accuracy_backbone)
-        print(f"wrote {picture}")
+    report(results, args.output_dir)
     record = {
         "command": "python benchmarks/compare_modules.py "
         f"--rounds {args.rounds} --litert-rounds {args.litert_rounds} "
@@ -229,7 +258,6 @@ def main():
         "keras": keras.__version__,
         "results": results,
     }
-    path = args.output_dir / "compare_modules.json"
     path.write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {path}")
 

@@ -4,7 +4,9 @@ Subpackages load on first use, so that the LiteRT runtime
 (`pip install "keras-action[litert]"`) works without TensorFlow.
 """
 
-from keras_action.utils.lazy import lazy_attributes
+import importlib
+
+from keras_action.utils.lazy import lazy_attributes, missing_dependency_hint
 
 __version__ = "0.1.0"
 
@@ -22,11 +24,20 @@ __getattr__, __dir__ = lazy_attributes(
 )
 __all__ = __dir__()
 
-try:
-    import keras  # noqa: F401
-except ModuleNotFoundError:  # runtime-only install: no Keras backend
-    pass
-else:
-    # Registers the layers, so that `keras.saving.load_model` finds them
-    # after a plain `import keras_action`.
-    from keras_action import layers  # noqa: F401
+
+def _register_saved_classes():
+    """Imports the classes that saved models name, for `keras.saving.load_model`.
+
+    Layers need Keras with a backend; trained models also name the optimizer
+    and the weight-decay regularizer, which need TensorFlow. What is missing
+    is skipped: a runtime-only install has neither.
+    """
+    for module in ("layers", "training.optimizer", "training.recipe"):
+        try:
+            importlib.import_module(f"{__name__}.{module}")
+        except ModuleNotFoundError as error:
+            if missing_dependency_hint(error) is None:
+                raise
+
+
+_register_saved_classes()

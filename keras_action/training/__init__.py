@@ -1,26 +1,22 @@
 """Training and evaluation with `model.fit` and `tf.distribute`, the official recipe."""
 
-from keras_action.training.config import TrainConfig
-from keras_action.training.evaluation import classification_metrics, predict_scores
-from keras_action.training.optimizer import LayerwiseSGD
-from keras_action.training.recipe import (
-    SCHEDULES,
-    add_weight_decay,
-    freeze_batch_norm_except_first,
-    set_batch_norm_momentum,
-    step_decay,
-)
-from keras_action.training.trainer import train
+from keras_action.utils.lazy import lazy_attributes
 
-__all__ = [
-    "SCHEDULES",
-    "LayerwiseSGD",
-    "TrainConfig",
-    "add_weight_decay",
-    "classification_metrics",
-    "freeze_batch_norm_except_first",
-    "predict_scores",
-    "set_batch_norm_momentum",
-    "step_decay",
-    "train",
-]
+# Loading a trained model needs only `optimizer` and `recipe` registered, not
+# the trainer: names load on first use.
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    {
+        "SCHEDULES": "recipe",
+        "LayerwiseSGD": "optimizer",
+        "TrainConfig": "config",
+        "add_weight_decay": "recipe",
+        "classification_metrics": "evaluation",
+        "freeze_batch_norm_except_first": "recipe",
+        "predict_scores": "evaluation",
+        "set_batch_norm_momentum": "recipe",
+        "step_decay": "recipe",
+        "train": "trainer",
+    },
+)
+__all__ = __dir__()

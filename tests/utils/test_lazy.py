@@ -51,10 +51,11 @@ def test_a_lazy_name_whose_dependency_is_missing_says_what_to_install(monkeypatc
     )
 
 
-def test_importing_the_package_registers_the_layers_for_loading():
+def test_importing_the_package_registers_what_saved_models_name():
     script = (
         "import keras, keras_action\n"
-        "assert keras.saving.get_registered_object('keras_action>ActionBlock')\n"
+        "for name in ('ActionBlock', 'LayerwiseSGD', 'ReplicaL2'):\n"
+        "    assert keras.saving.get_registered_object(f'keras_action>{name}'), name\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
