@@ -175,6 +175,7 @@ def _float_depthwise_weights(content):
     """
     model = flatbuffer_utils.read_model_from_bytearray(bytearray(content))
     depthwise = schema.BuiltinOperator.DEPTHWISE_CONV_2D
+    dequantized = set()  # buffers, which tensors may share
     for subgraph in model.subgraphs:
         for op in subgraph.operators:
             code = model.operatorCodes[op.opcodeIndex]
@@ -186,11 +187,16 @@ def _float_depthwise_weights(content):
                 and weights.type == schema.TensorType.INT8
             ):
                 continue
-            _dequantize_in_place(weights, model.buffers[weights.buffer])
+            if weights.buffer not in dequantized:
+                _dequantize(weights, model.buffers[weights.buffer])
+                dequantized.add(weights.buffer)
+            weights.type = schema.TensorType.FLOAT32
+            weights.quantization = None
     return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
 
 
-def _dequantize_in_place(tensor, buffer):
+def _dequantize(tensor, buffer):
+    """Replaces the int8 content of `buffer` by float32 values, per channel."""
     quantization = tensor.quantization
     values = np.frombuffer(bytes(buffer.data), np.int8).reshape(tensor.shape)
     broadcast = [1] * values.ndim
@@ -199,8 +205,6 @@ def _dequantize_in_place(tensor, buffer):
     zero_point = np.reshape(quantization.zeroPoint, broadcast)
     floats = ((values.astype(np.float32) - zero_point) * scale).astype("<f4")
     buffer.data = np.frombuffer(floats.tobytes(), np.uint8)
-    tensor.type = schema.TensorType.FLOAT32
-    tensor.quantization = None
 
 
 def write_tflite(content, path, class_names=None):

@@ -1,9 +1,9 @@
 """Package attributes loaded on first use, and hints for missing extras.
 
 `pip install keras-action[litert]` installs neither TensorFlow nor a Keras
-backend, so packages that the LiteRT runtime touches (`keras_action`,
-`keras_action.data`, `keras_action.export`) import their submodules only when
-one of their names is used.
+backend, so the packages (`keras_action`, `keras_action.data`,
+`keras_action.export`, `keras_action.training`) import their submodules only
+when one of their names is used.
 """
 
 import importlib
