@@ -67,7 +67,7 @@ def test_predict_prints_top5_and_draws_the_clip(
 
 
 def test_predict_names_a_video_that_does_not_decode(tflite_path, capsys, videos):
-    video = videos / "testsrc_av1.mkv"
+    video = videos / "garbage_stream.mp4"
     assert main(["predict", "--model", str(tflite_path), str(video)]) == 1
     error = capsys.readouterr().err
     assert f"{video}: OpenCV decodes no frame" in error

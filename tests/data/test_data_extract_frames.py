@@ -6,7 +6,7 @@ from tests.data.conftest import copy_video
 
 
 def test_cli_extracts_jester_folders_and_reports_failures(videos, tmp_path, capsys):
-    for name in ("counter_hevc.mp4", "unordered_pts.mov", "testsrc_av1.mkv"):
+    for name in ("counter_hevc.mp4", "unordered_pts.mov", "garbage_stream.mp4"):
         copy_video(videos, name, tmp_path / "in" / name)
     status = extract_frames.main([str(tmp_path / "in"), "-o", str(tmp_path / "out")])
     assert status == 1
@@ -16,7 +16,7 @@ def test_cli_extracts_jester_folders_and_reports_failures(videos, tmp_path, caps
     assert (out / "unordered_pts" / "00004.jpg").is_file()
     captured = capsys.readouterr()
     assert "extracted 2 video(s), 14 frames" in captured.out
-    assert "testsrc_av1.mkv" in captured.err
+    assert "garbage_stream.mp4" in captured.err
     # The frames load like Jester folders.
     samples = data.Samples([out / "counter_hevc"], [0], ["counter"])
     ((clip, _),) = list(

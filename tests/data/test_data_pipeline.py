@@ -92,7 +92,7 @@ def video_samples(videos, tmp_path, names):
     )
 
 
-@pytest.mark.parametrize("bad", ["testsrc_av1.mkv", "corrupted.mp4"])
+@pytest.mark.parametrize("bad", ["garbage_stream.mp4", "corrupted.mp4"])
 def test_undecodable_and_damaged_videos_are_skipped_or_raised(videos, tmp_path, bad):
     samples = video_samples(videos, tmp_path, ["counter_hevc.mp4", bad, "bbb_vp8.webm"])
     options = dict(num_segments=4, image_size=8, batch_size=1)

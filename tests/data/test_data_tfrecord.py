@@ -49,10 +49,10 @@ def test_training_reads_and_workers_split_the_shards(synthetic_root, tmp_path):
 def test_videos_are_encoded_and_bad_ones_skipped_or_raised(videos, tmp_path):
     paths = [
         copy_video(videos, name, tmp_path / "in" / name)
-        for name in ("counter_hevc.mp4", "testsrc_av1.mkv")
+        for name in ("counter_hevc.mp4", "garbage_stream.mp4")
     ]
     samples = data.Samples(paths, [0, 1], ["a", "b"], kind="video")
-    with pytest.raises(data.VideoDecodeError, match="testsrc_av1.mkv"):
+    with pytest.raises(data.VideoDecodeError, match="garbage_stream.mp4"):
         data.write_tfrecords(samples, tmp_path / "r1", num_shards=1, verbose=0)
     _, skipped = data.write_tfrecords(
         samples,

@@ -3,7 +3,13 @@ import numpy as np
 import pytest
 
 from keras_action import data
-from tests.data.conftest import DECODED_FRAMES, copy_video, solid_frames, write_frames
+from tests.data.conftest import (
+    DECODED_FRAMES,
+    UNDECODABLE,
+    copy_video,
+    solid_frames,
+    write_frames,
+)
 
 
 def test_class_folders_of_every_container_and_codec(videos, tmp_path):
@@ -88,7 +94,7 @@ def test_flipping_is_on_by_default_for_own_videos(tmp_path):
 
 @pytest.mark.slow
 def test_every_real_video_at_full_size_with_bad_ones_skipped(videos, tmp_path):
-    names = sorted(DECODED_FRAMES) + ["testsrc_av1.mkv", "corrupted.mp4"]
+    names = sorted(DECODED_FRAMES) + list(UNDECODABLE)
     for name in names:
         copy_video(videos, name, tmp_path / "all" / name)
     dataset = data.load_videos(tmp_path, training=True, num_segments=8, batch_size=5)
