@@ -14,7 +14,7 @@ import logging
 import re
 from pathlib import Path
 
-from keras_action.data.annotations import read_lines
+from keras_action.data.annotations import check_unique, parse_index, read_rows
 from keras_action.data.errors import AnnotationError
 from keras_action.data.pipeline import build_dataset
 from keras_action.data.samples import FramePattern, Samples
@@ -38,6 +38,8 @@ SPLITS = {
 }
 LABELS_DIR = "labels-final-revised1"
 FRAMES_DIRS = ("images_320-240", "images")
+#: Frame numbers are int32 in the pipeline; EgoGesture's longest takes ~2000.
+MAX_FRAME = 2**31 - 1
 _GROUP = re.compile(r"^group(\d+)\.csv$", re.IGNORECASE)
 
 
@@ -167,25 +169,25 @@ def _frames_root(root):
 
 
 def _read_rows(path):
-    """Yields `(label, start, end)` per row: 0-based label, 1-based frames."""
-    for line, text in read_lines(path):
-        fields = [field.strip() for field in text.split(",")]
-        try:
-            number, start, end = (int(field) for field in fields[:3])
-        except ValueError:
-            if line == 1 and fields[0].lower() == "class":
-                continue  # a header row
+    """`(label, start, end)` per row: 0-based label, 1-based frames."""
+    rows = []
+    for line, fields in read_rows(path, header=("class", "start", "end")):
+        values = [parse_index(field) for field in fields]
+        if len(values) != 3 or None in values:
             raise AnnotationError(
-                path, line, f"expected 'class,start,end', got {text!r}"
-            ) from None
-        if len(fields) != 3:
-            raise AnnotationError(
-                path, line, f"expected 'class,start,end', got {text!r}"
+                path, line, f"expected 'class,start,end', got {','.join(fields)!r}"
             )
+        number, start, end = values
         if not 1 <= number <= NUM_CLASSES:
             raise AnnotationError(
                 path, line, f"class {number} is not in 1..{NUM_CLASSES}"
             )
-        if not 1 <= start <= end:
-            raise AnnotationError(path, line, f"bad frame range {start}..{end}")
-        yield number - 1, start, end
+        if not 1 <= start <= end <= MAX_FRAME:
+            raise AnnotationError(
+                path,
+                line,
+                f"bad frame range {start}..{end} (frames are 1..{MAX_FRAME})",
+            )
+        rows.append((line, (start, end), number - 1))
+    check_unique(path, rows)
+    return [(label, start, end) for _, (start, end), label in rows]

@@ -14,7 +14,12 @@ as some tools sort them).
 
 from pathlib import Path
 
-from keras_action.data.annotations import class_index, read_class_list, read_lines
+from keras_action.data.annotations import (
+    check_unique,
+    class_index,
+    read_class_list,
+    read_rows,
+)
 from keras_action.data.errors import AnnotationError
 from keras_action.data.pipeline import build_dataset
 from keras_action.data.samples import FramePattern, Samples
@@ -51,21 +56,16 @@ def list_jester(root, split="train", frames_dir=None):
     lookup = {name: index for index, name in enumerate(class_names)}
     frames_dir = Path(frames_dir) if frames_dir else root / FRAMES_DIR
     path = root / f"jester-v1-{split}.csv"
-    sources, labels = [], []
-    for line, text in read_lines(path):
-        fields = text.split(";")
-        if split == "test":
-            if len(fields) != 1:
-                raise AnnotationError(path, line, f"expected '<id>', got {text!r}")
-            label = -1
-        else:
-            if len(fields) != 2 or not fields[0].strip():
-                raise AnnotationError(
-                    path, line, f"expected '<id>;<label>', got {text!r}"
-                )
-            label = class_index(lookup, fields[1].strip(), path, line)
-        sources.append(frames_dir / fields[0].strip())
-        labels.append(label)
+    expected = "'<id>'" if split == "test" else "'<id>;<label>'"
+    entries = []
+    for line, fields in read_rows(path, delimiter=";"):
+        if len(fields) != (1 if split == "test" else 2) or not fields[0]:
+            raise AnnotationError(path, line, f"expected {expected}, got {fields!r}")
+        label = -1 if split == "test" else class_index(lookup, fields[1], path, line)
+        entries.append((line, fields[0], label))
+    check_unique(path, entries)
+    sources = [frames_dir / clip_id for _, clip_id, _ in entries]
+    labels = [label for _, _, label in entries]
     return Samples(sources, labels, class_names, pattern=FramePattern("", 5, ".jpg"))
 
 

@@ -89,6 +89,21 @@ class ClipBuilder:
                 return tf.debugging.Assert(ok, [message])
         return tf.debugging.Assert(ok, [message])
 
+    def guarded(self, function):
+        """`function` for `tf.numpy_function`; under `on_error="skip"` its
+        failures are recorded (their message names the file)."""
+        report = self.report
+
+        def run(*args):
+            try:
+                return function(*args)
+            except Exception as error:
+                if report is not None:
+                    report.record(str(error))
+                raise
+
+        return run
+
     def check_jpegs(self, contents, names):
         """Asserts each file is a non-empty JPEG with start and end markers.
 
@@ -181,32 +196,37 @@ class ClipBuilder:
 
 def frames_loader(builder, pattern):
     """Per-sample function for JPEG frame folders named by `pattern`."""
-    # Unknown frame counts are found by listing the folder, in the graph and in
-    # parallel, on the first pass only: listing costs as much as decoding a
-    # few frames, so later passes read the count from this table.
+    # Unknown frame counts are found by listing the folder on the first pass
+    # only: listing costs as much as decoding a few frames, so later passes
+    # read the count from this table.
     known_counts = tf.lookup.experimental.MutableHashTable(tf.string, tf.int64, -1)
 
-    def count_files(source, glob):
-        count = tf.size(tf.io.matching_files(glob), out_type=tf.int64)
-        with tf.control_dependencies([known_counts.insert(source, count)]):
-            return tf.identity(count)
+    def count(source, first_frame):
+        return np.int64(
+            pattern.count(source.decode(), int(first_frame), tf.io.gfile.listdir)
+        )
+
+    count = builder.guarded(count)
+
+    def count_files(source, first_frame):
+        found = tf.numpy_function(count, [source, first_frame], tf.int64)
+        found = tf.reshape(found, [])
+        with tf.control_dependencies([known_counts.insert(source, found)]):
+            return tf.identity(found)
 
     def load(source, first_frame, num_frames, label, seed):
         index_seed, clip_seed = tf.unstack(
             tf.random.experimental.stateless_split(seed, 2)
         )
-        glob = tf.strings.join([source, "/", pattern.prefix, "*", pattern.suffix])
         num_frames = tf.where(num_frames >= 0, num_frames, known_counts.lookup(source))
         num_frames = tf.cond(
-            num_frames >= 0, lambda: num_frames, lambda: count_files(source, glob)
+            num_frames >= 0,
+            lambda: num_frames,
+            lambda: count_files(source, first_frame),
         )
-        present = builder.require(
-            num_frames > 0, tf.strings.join(["no JPEG frames (or no folder): ", glob])
+        numbers = first_frame + tf.cast(
+            builder.indices(num_frames, index_seed), tf.int64
         )
-        with tf.control_dependencies([present]):
-            numbers = first_frame + tf.cast(
-                builder.indices(num_frames, index_seed), tf.int64
-            )
         names = tf.strings.join(
             [
                 source,
@@ -229,18 +249,6 @@ def frames_loader(builder, pattern):
 def video_loader(builder, min_decodable_fraction=decode.MIN_DECODABLE_FRACTION):
     """Per-sample function for video files decoded by OpenCV."""
     counts = decode.FrameCountCache(min_decodable_fraction)
-    report = builder.report
-
-    def guarded(function):
-        def run(*args):
-            try:
-                return function(*args)
-            except Exception as error:
-                if report is not None:
-                    report.record(str(error))
-                raise
-
-        return run
 
     def count(path):
         return np.int64(counts(path.decode()))
@@ -248,7 +256,7 @@ def video_loader(builder, min_decodable_fraction=decode.MIN_DECODABLE_FRACTION):
     def read(path, indices):
         return decode.read_frames(path.decode(), indices)
 
-    count, read = guarded(count), guarded(read)
+    count, read = builder.guarded(count), builder.guarded(read)
 
     def load(source, first_frame, num_frames, label, seed):
         del first_frame, num_frames  # videos are counted by decoding, never trusted

@@ -1,8 +1,11 @@
 """The sample table every loader builds before the shared pipeline takes over."""
 
 import dataclasses
+import os
 import re
 from pathlib import Path
+
+from keras_action.data.errors import DataError
 
 VIDEO_EXTENSIONS = (
     ".mp4",
@@ -36,6 +39,47 @@ class FramePattern:
         """File name of frame `number`."""
         return f"{self.prefix}{number:0{self.digits}d}{self.suffix}"
 
+    def count(self, folder, first=1, listdir=os.listdir):
+        """Number of frames `first, first + 1, …` in `folder`.
+
+        Only files named exactly as this pattern names them count (not a
+        stray `thumb.jpg`, nor `1.jpg` beside `00001.jpg`), and the folder's
+        name is never read as a glob (ids may hold `[`).
+
+        Args:
+            folder: the frame folder.
+            first: the number of the first frame.
+            listdir: lists a folder's names (e.g. `tf.io.gfile.listdir` for
+                remote storage).
+
+        Raises:
+            DataError: no such folder, no frame, or a frame missing between
+                the first and the last, naming the folder or file.
+        """
+        where = f"{folder}/{self.name(first)}…"
+        try:
+            names = listdir(folder)
+        except Exception as error:  # OSError, or tf.errors.* from tf.io.gfile
+            raise DataError(f"no JPEG frames (or no folder): {where}") from error
+        regex = re.compile(
+            re.escape(self.prefix) + r"([0-9]+)" + re.escape(self.suffix) + r"\Z"
+        )
+        numbers = {
+            int(match.group(1))
+            for match in map(regex.match, names)
+            if match and self.name(int(match.group(1))) == match.group(0)
+        }
+        numbers = sorted(n for n in numbers if n >= first)
+        if not numbers:
+            raise DataError(f"no JPEG frames (or no folder): {where}")
+        if numbers[-1] != first + len(numbers) - 1:
+            missing = next(n for n, m in enumerate(numbers, first) if n != m)
+            raise DataError(
+                f"frame missing: {folder}/{self.name(missing)} "
+                f"(the folder goes up to {self.name(numbers[-1])})"
+            )
+        return len(numbers)
+
     @classmethod
     def detect(cls, folder):
         """Infers the pattern, first frame number and frame count of `folder`.
@@ -45,6 +89,7 @@ class FramePattern:
 
         Raises:
             FileNotFoundError: when `folder` holds no numbered JPEG file.
+            DataError: a frame missing between the first and the last.
         """
         regex = re.compile(r"^(.*?)(\d+)(\.jpe?g)$", re.IGNORECASE)
         found = sorted(
@@ -55,8 +100,8 @@ class FramePattern:
         if not found:
             raise FileNotFoundError(f"{folder}: no numbered JPEG frames (00001.jpg...)")
         prefix, digits, suffix, first = min(found, key=lambda f: f[3])
-        count = sum(f[:3] == (prefix, digits, suffix) for f in found)
-        return cls(prefix, digits, suffix), first, count
+        pattern = cls(prefix, digits, suffix)
+        return pattern, first, pattern.count(folder, first)
 
 
 @dataclasses.dataclass

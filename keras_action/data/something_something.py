@@ -16,10 +16,14 @@ extracted from the videos (`<frames_dir>/<id>/00001.jpg…`, see
 when `frames_dir` is given.
 """
 
-import json
 from pathlib import Path
 
-from keras_action.data.annotations import class_index
+from keras_action.data.annotations import (
+    check_unique,
+    class_index,
+    parse_index,
+    read_json_entries,
+)
 from keras_action.data.errors import AnnotationError
 from keras_action.data.pipeline import build_dataset
 from keras_action.data.samples import FramePattern, Samples
@@ -31,24 +35,23 @@ SPLITS = ("train", "validation", "test")
 def something_something_v2_class_names(root):
     """The 174 class templates (those of `labels.json`), in index order."""
     path = _annotation_file(root, "labels")
-    labels = _load_json(path)
-    if not isinstance(labels, dict) or not labels:
-        raise AnnotationError(
-            path, None, "expected a non-empty {template: index} object"
-        )
-    names = {}
-    for template, index in labels.items():
-        try:
-            index = int(index)
-        except (TypeError, ValueError):
+    names, lines = {}, {}
+    for line, template, index in read_json_entries(path, dict):
+        if not template.strip():
+            raise AnnotationError(path, line, "empty template")
+        number = index if type(index) is int else parse_index(index)
+        if number is None:
             raise AnnotationError(
-                path, _line_of(path, template), f"index {index!r} is not an integer"
-            ) from None
-        if index in names:
-            raise AnnotationError(
-                path, _line_of(path, template), f"index {index} twice"
+                path, line, f"index {index!r} is not a whole number 0, 1, 2…"
             )
-        names[index] = template
+        if number in names:
+            raise AnnotationError(
+                path, line, f"index {number} twice (also line {lines[number]})"
+            )
+        names[number], lines[number] = template, line
+    check_unique(path, ((lines[i], _plain(t), i) for i, t in names.items()))
+    if not names:
+        raise AnnotationError(path, None, "no class listed")
     if sorted(names) != list(range(len(names))):
         raise AnnotationError(path, None, "indices are not 0 to N-1")
     return [names[i] for i in range(len(names))]
@@ -66,8 +69,8 @@ def list_something_something_v2(root, split="train", video_dir=None, frames_dir=
             instead of videos.
 
     Raises:
-        AnnotationError: an entry without id or template, or a template not
-            in `labels.json`, naming the file and line.
+        AnnotationError: an entry without id or template, a template not in
+            `labels.json`, or an id listed twice, naming the file and line.
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
@@ -75,30 +78,38 @@ def list_something_something_v2(root, split="train", video_dir=None, frames_dir=
     class_names = something_something_v2_class_names(root)
     lookup = {_plain(name): index for index, name in enumerate(class_names)}
     path = _annotation_file(root, split)
-    entries = _load_json(path)
-    if not isinstance(entries, list):
-        raise AnnotationError(path, None, "expected a list of clips")
     if frames_dir is None:
         default = root / VIDEO_DIR if (root / VIDEO_DIR).is_dir() else root
         folder, kind, suffix = Path(video_dir or default), "video", ".webm"
     else:
         folder, kind, suffix = Path(frames_dir), "frames", ""
-    sources, labels = [], []
-    for position, entry in enumerate(entries):
-        clip_id = entry.get("id") if isinstance(entry, dict) else None
-        if clip_id is None or (split != "test" and "template" not in entry):
-            what = "'id'" if split == "test" else "'id' and 'template'"
-            raise AnnotationError(
-                path, _line_of(path, clip_id), f"entry {position} lacks {what}"
-            )
-        if split == "test":
-            label = -1
-        else:
-            line = _line_of(path, clip_id)
-            label = class_index(lookup, _plain(entry["template"]), path, line)
-        sources.append(folder / f"{clip_id}{suffix}")
-        labels.append(label)
+    entries = [
+        _entry(path, line, position, entry, lookup, split)
+        for position, (line, entry) in enumerate(read_json_entries(path, list))
+    ]
+    check_unique(path, entries)
+    sources = [folder / f"{clip_id}{suffix}" for _, clip_id, _ in entries]
+    labels = [label for _, _, label in entries]
     return Samples(sources, labels, class_names, kind=kind, pattern=FramePattern())
+
+
+def _entry(path, line, position, entry, lookup, split):
+    """`(line, id, label)` of one clip entry."""
+    wanted = ("id",) if split == "test" else ("id", "template")
+    if not isinstance(entry, dict) or any(key not in entry for key in wanted):
+        what = " and ".join(repr(key) for key in wanted)
+        raise AnnotationError(path, line, f"entry {position} lacks {what}")
+    clip_id = entry["id"]
+    if type(clip_id) is int:
+        clip_id = str(clip_id)
+    if not isinstance(clip_id, str) or not clip_id.strip():
+        raise AnnotationError(path, line, f"id {clip_id!r} is not a clip name")
+    if split == "test":
+        return line, clip_id, -1
+    template = entry["template"]
+    if not isinstance(template, str):
+        raise AnnotationError(path, line, f"template {template!r} is not a string")
+    return line, clip_id, class_index(lookup, _plain(template), path, line)
 
 
 def load_something_something_v2(
@@ -164,24 +175,3 @@ def _annotation_file(root, name):
         if candidate.is_file():
             return candidate
     raise AnnotationError(candidates[0], None, "annotation file not found")
-
-
-def _load_json(path):
-    try:
-        with open(path, encoding="utf-8") as file:
-            return json.load(file)
-    except json.JSONDecodeError as error:
-        raise AnnotationError(
-            path, error.lineno, f"invalid JSON: {error.msg}"
-        ) from None
-
-
-def _line_of(path, key):
-    """Line number of the first occurrence of `key` as a JSON string, since JSON
-    parsers do not keep line numbers; `None` when it cannot be found."""
-    if key is not None:
-        text = Path(path).read_text(encoding="utf-8")
-        found = text.find(json.dumps(str(key)))
-        if found >= 0:
-            return text.count("\n", 0, found) + 1
-    return None

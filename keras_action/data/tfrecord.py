@@ -214,10 +214,7 @@ def _frame_files(samples, index):
     source, pattern = samples.sources[index], samples.pattern
     first, count = samples.first_frames[index], samples.num_frames[index]
     if count < 0:
-        names = [n for n in os.listdir(source) if n.startswith(pattern.prefix)]
-        count = sum(n.endswith(pattern.suffix) for n in names)
-    if count <= 0:
-        raise DataError(f"{source}: no JPEG frames")
+        count = pattern.count(source, first)
     return [os.path.join(source, pattern.name(first + i)) for i in range(count)]
 
 

@@ -13,11 +13,15 @@ Pass `class_names=` to fix the order yourself. All samples must be of one
 kind, videos or frame folders.
 """
 
-import csv
 from pathlib import Path
 
-from keras_action.data.annotations import class_index
-from keras_action.data.errors import AnnotationError
+from keras_action.data.annotations import (
+    check_unique,
+    class_index,
+    parse_index,
+    read_rows,
+)
+from keras_action.data.errors import AnnotationError, DataError
 from keras_action.data.pipeline import build_dataset
 from keras_action.data.samples import (
     JPEG_EXTENSIONS,
@@ -25,6 +29,9 @@ from keras_action.data.samples import (
     FramePattern,
     Samples,
 )
+
+#: Integer CSV labels above this are taken for a mistake, not a class.
+MAX_CLASSES = 100_000
 
 
 def list_videos(source, class_names=None):
@@ -36,25 +43,26 @@ def list_videos(source, class_names=None):
             CSV labels, "0" … "N-1").
 
     Raises:
-        AnnotationError: CSV rows that do not parse or name unknown classes.
+        AnnotationError: a CSV that lists nothing, or a row that does not
+            parse, names an unknown class or a path of the wrong kind.
         ValueError: no samples, or videos mixed with frame folders.
     """
     source = Path(source)
     if source.is_dir():
         paths, names, class_names = _from_folders(source, class_names)
-    else:
-        paths, names, class_names = _from_csv(source, class_names)
+        if not paths:
+            raise ValueError(f"{source}: no videos or frame folders found")
+        try:
+            return _samples(paths, names, class_names)
+        except _PathError as error:
+            raise ValueError(str(error)) from None
+    lines, paths, names, class_names = _from_csv(source, class_names)
     if not paths:
-        raise ValueError(f"{source}: no videos or frame folders found")
-    kinds = {_kind(path) for path in paths}
-    if len(kinds) > 1:
-        raise ValueError(
-            f"{source}: mixes video files and frame folders; extract the videos with "
-            "`python -m keras_action.data.extract_frames` or list them separately"
-        )
-    if kinds.pop() == "video":
-        return Samples(paths, names, class_names, kind="video")
-    return _frame_samples(paths, names, class_names)
+        raise AnnotationError(source, None, "lists no clips")
+    try:
+        return _samples(paths, names, class_names)
+    except _PathError as error:
+        raise AnnotationError(source, lines[error.index], str(error)) from None
 
 
 def load_videos(
@@ -104,26 +112,52 @@ def load_videos(
     )
 
 
-def _frame_samples(paths, labels, class_names):
-    """Frame folders, each listed once here for its first frame and count."""
+class _PathError(ValueError):
+    """A sample path that cannot be used; `index` says which."""
+
+    def __init__(self, index, reason):
+        self.index = index
+        super().__init__(reason)
+
+
+def _samples(paths, labels, class_names):
+    """Videos or frame folders (each listed here for its first frame and count)."""
+    kinds = [_kind(index, path) for index, path in enumerate(paths)]
+    for index, kind in enumerate(kinds):
+        if kind != kinds[0]:
+            raise _PathError(
+                index,
+                f"{paths[index]}: mixes video files and frame folders; extract the "
+                "videos with `python -m keras_action.data.extract_frames` or list "
+                "them separately",
+            )
+    if kinds[0] == "video":
+        return Samples(paths, labels, class_names, kind="video")
     firsts, counts, patterns = [], [], set()
-    for path in paths:
-        pattern, first, count = FramePattern.detect(path)
+    for index, path in enumerate(paths):
+        try:
+            pattern, first, count = FramePattern.detect(path)
+        except (OSError, DataError) as error:
+            raise _PathError(index, str(error)) from None
         patterns.add(pattern)
         if len(patterns) > 1:
-            raise ValueError(
-                f"{path}: frames named unlike the other folders ({patterns})"
+            raise _PathError(
+                index, f"{path}: frames named unlike the other folders ({patterns})"
             )
         firsts.append(first)
         counts.append(count)
     return Samples(paths, labels, class_names, "frames", firsts, counts, patterns.pop())
 
 
-def _kind(path):
-    if path.is_dir():
+def _kind(index, path):
+    try:
+        is_dir = path.is_dir()
+    except OSError as error:
+        raise _PathError(index, f"{path}: {error.strerror}") from None
+    if is_dir:
         return "frames"
     if path.suffix.lower() in JPEG_EXTENSIONS:
-        raise ValueError(f"{path}: a single image, not a video or frame folder")
+        raise _PathError(index, f"{path}: a single image, not a video or frame folder")
     return "video"
 
 
@@ -151,25 +185,54 @@ def _from_folders(root, class_names):
 def _from_csv(path, class_names):
     if not path.is_file():
         raise AnnotationError(path, None, "no such folder or CSV file")
-    rows = []
-    with open(path, newline="", encoding="utf-8") as file:
-        for line, row in enumerate(csv.reader(file), start=1):
-            if not row or not "".join(row).strip():
-                continue
-            if len(row) != 2 or not row[0].strip() or not row[1].strip():
-                raise AnnotationError(path, line, f"expected 'path,label', got {row!r}")
-            if line == 1 and [c.strip().lower() for c in row] == ["path", "label"]:
-                continue
-            rows.append((line, path.parent / row[0].strip(), row[1].strip()))
-    labels = [label for _, _, label in rows]
-    numeric = (
-        class_names is None and labels and all(label.isdigit() for label in labels)
-    )
-    if numeric:
-        class_names = [str(i) for i in range(max(int(label) for label in labels) + 1)]
-        return [p for _, p, _ in rows], [int(label) for label in labels], class_names
+    rows = read_rows(path, header=("path", "label"))
+    for line, fields in rows:
+        if len(fields) != 2 or not fields[0] or not fields[1]:
+            raise AnnotationError(path, line, f"expected 'path,label', got {fields!r}")
+    check_unique(path, [(line, clip, label) for line, (clip, label) in rows])
+    labels = [(line, label) for line, (_, label) in rows]
+    indices, class_names = _csv_labels(path, labels, class_names)
+    clips = [path.parent / clip for _, (clip, _) in rows]
+    return [line for line, _ in rows], clips, indices, class_names
+
+
+def _csv_labels(path, labels, class_names):
+    """Class indices of the `(line, label)` CSV labels, and the class names.
+
+    Labels are class names (looked up in `class_names` if given, else sorted)
+    or integer indices (numeric order), never a mix: a name among numbers is
+    usually a header the reader did not recognise.
+    """
+    if class_names is not None:
+        lookup = {name: index for index, name in enumerate(class_names)}
+        if all(label in lookup for _, label in labels):
+            return [lookup[label] for _, label in labels], list(class_names)
+    if not labels:
+        return [], list(class_names or [])
+    indices = [parse_index(label) for _, label in labels]
+    numeric = indices[0] is not None
+    for (line, label), index in zip(labels, indices, strict=True):
+        if (index is not None) != numeric:
+            kind = "an integer index" if numeric else "a class name"
+            raise AnnotationError(
+                path,
+                line,
+                f"label {label!r} mixes class names and integer indices (line "
+                f"{labels[0][0]} has {kind}); use one kind, and write a header "
+                "row as 'path,label'",
+            )
+    if not numeric:
+        if class_names is None:
+            class_names = sorted({label for _, label in labels})
+        lookup = {name: index for index, name in enumerate(class_names)}
+        indices = [class_index(lookup, name, path, line) for line, name in labels]
+        return indices, list(class_names)
+    limit = MAX_CLASSES if class_names is None else len(class_names)
+    for (line, _), index in zip(labels, indices, strict=True):
+        if index >= limit:
+            raise AnnotationError(
+                path, line, f"class index {index} is not below {limit}"
+            )
     if class_names is None:
-        class_names = sorted(set(labels))
-    lookup = {name: index for index, name in enumerate(class_names)}
-    indices = [class_index(lookup, label, path, line) for line, _, label in rows]
-    return [p for _, p, _ in rows], indices, list(class_names)
+        class_names = [str(i) for i in range(max(indices) + 1)]
+    return indices, list(class_names)

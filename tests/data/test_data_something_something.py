@@ -87,7 +87,7 @@ def test_unknown_template_names_file_and_line(videos, tmp_path):
     train = [entry("101", list(LABELS)[0]), entry("555", "Dropping [something]")]
     (root / "labels" / "train.json").write_text(json.dumps(train, indent=1))
     with pytest.raises(
-        AnnotationError, match=r"train.json:11: class 'Dropping something'"
+        AnnotationError, match=r"train.json:10: class 'Dropping something'"
     ):
         data.list_something_something_v2(root, "train")
 
@@ -100,7 +100,7 @@ def test_malformed_json_and_entries_name_file_and_line(videos, tmp_path):
     with pytest.raises(AnnotationError, match=r"validation.json:3: invalid JSON"):
         data.list_something_something_v2(root, "validation")
     (root / "labels" / "validation.json").write_text('[\n{"label": "no id"}\n]')
-    with pytest.raises(AnnotationError, match="validation.json: entry 0 lacks 'id'"):
+    with pytest.raises(AnnotationError, match="validation.json:2: entry 0 lacks 'id'"):
         data.list_something_something_v2(root, "validation")
     (root / "labels" / "labels.json").write_text('{\n"A": "0",\n"B": "one"\n}')
     with pytest.raises(AnnotationError, match=r"labels.json:3: index 'one'"):
