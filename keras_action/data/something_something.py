@@ -39,7 +39,8 @@ def something_something_v2_class_names(root):
     for line, template, index in read_json_entries(path, dict):
         if not template.strip():
             raise AnnotationError(path, line, "empty template")
-        number = index if type(index) is int else parse_index(index)
+        whole = type(index) is int and index >= 0
+        number = index if whole else parse_index(index)
         if number is None:
             raise AnnotationError(
                 path, line, f"index {index!r} is not a whole number 0, 1, 2…"
