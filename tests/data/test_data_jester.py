@@ -191,3 +191,30 @@ def test_model_fit_accepts_the_dataset_directly(synthetic_root):
     model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     history = model.fit(train, epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2
+
+
+def test_frames_are_counted_by_their_numbered_names(tmp_path):
+    # A stray thumbnail does not add a frame; an id with glob characters is
+    # a plain folder name.
+    root = make_jester(
+        tmp_path,
+        {"clip[1]": ("Swiping Left", solid_frames([40, 80, 120, 160]))},
+    )
+    folder = root / "20bn-jester-v1" / "clip[1]"
+    (folder / "thumb.jpg").write_bytes((folder / "00001.jpg").read_bytes())
+    (folder / "1.jpg").write_bytes((folder / "00001.jpg").read_bytes())
+    dataset = data.load_jester(
+        root, "validation", num_segments=4, image_size=8, batch_size=1
+    )
+    clips, _ = next(iter(dataset))
+    np.testing.assert_allclose(
+        clips.numpy()[0].reshape(4, -1).mean(1), [40, 80, 120, 160], atol=2
+    )
+
+
+def test_a_gap_in_the_frame_numbers_names_the_missing_frame(tmp_path):
+    root = make_jester(tmp_path, {"7": ("Swiping Left", solid_frames([1, 2, 3]))})
+    (root / "20bn-jester-v1/7/00002.jpg").unlink()
+    dataset = data.load_jester(root, "validation", num_segments=2, image_size=8)
+    with pytest.raises(tf.errors.OpError, match=r"frame missing: .*7/00002.jpg"):
+        list(dataset)
