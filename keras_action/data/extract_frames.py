@@ -62,18 +62,40 @@ def extract_video(video, folder, short_side=None, quality=90):
 
 
 def find_videos(inputs):
-    """Video files among `inputs` (files, or folders searched one level deep)."""
-    videos = []
+    """Video files among `inputs` (files, or folders searched one level deep),
+    each once even when named twice."""
+    videos = {}
     for item in map(Path, inputs):
         if item.is_dir():
-            videos.extend(
-                sorted(
-                    p for p in item.iterdir() if p.suffix.lower() in VIDEO_EXTENSIONS
-                )
+            found = sorted(
+                p for p in item.iterdir() if p.suffix.lower() in VIDEO_EXTENSIONS
             )
         else:
-            videos.append(item)
-    return videos
+            found = [item]
+        for video in found:
+            videos.setdefault(video.resolve(), video)
+    return list(videos.values())
+
+
+def output_names(videos):
+    """The output folder name of each video, checked for collisions.
+
+    Raises:
+        DataError: two videos would share a folder (`a/x.mp4` and `b/x.mov`),
+            listing them. Names differing only in case collide too, since the
+            output may be on a case-insensitive file system.
+    """
+    owners = {}
+    for video in videos:
+        owners.setdefault(video.stem.casefold(), []).append(video)
+    clashes = [group for group in owners.values() if len(group) > 1]
+    if clashes:
+        listed = "; ".join(" and ".join(map(str, group)) for group in clashes)
+        raise DataError(
+            f"videos would share an output folder: {listed}; rename them or "
+            "extract them into different folders"
+        )
+    return [video.stem for video in videos]
 
 
 def extract_all(
@@ -83,7 +105,12 @@ def extract_all(
 
     Returns:
         `(frames written per extracted video name, {video: error message})`.
+
+    Raises:
+        DataError: two videos would share an output folder (checked before
+            any work starts).
     """
+    output_names(videos)
     output = Path(output)
     progress = keras.utils.Progbar(len(videos), unit_name="video")
     done, failed = {}, {}
@@ -133,6 +160,10 @@ def main(argv=None):
     videos = find_videos(args.inputs)
     if not videos:
         parser.error("no video files found")
+    try:
+        output_names(videos)
+    except DataError as error:
+        parser.error(str(error))
     done, failed = extract_all(
         videos, args.output, args.short_side, args.quality, args.workers, args.overwrite
     )

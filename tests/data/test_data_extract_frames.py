@@ -43,3 +43,21 @@ def test_damaged_video_leaves_no_folder(videos, tmp_path):
     with pytest.raises(data.VideoDecodeError, match="damaged"):
         extract_frames.extract_video(video, tmp_path / "out" / "corrupted")
     assert not (tmp_path / "out" / "corrupted").exists()
+
+
+def test_name_collisions_stop_before_any_work(videos, tmp_path, capsys):
+    first = copy_video(videos, "counter_hevc.mp4", tmp_path / "a" / "x.mp4")
+    second = copy_video(videos, "unordered_pts.mov", tmp_path / "b" / "X.mov")
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_:
+        extract_frames.main([str(first), str(second), "-o", str(out)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "would share an output folder" in err
+    assert str(first) in err and str(second) in err
+    assert not out.exists()  # nothing extracted
+    with pytest.raises(data.DataError, match="share an output folder"):
+        extract_frames.extract_all([first, second], out)
+    # The same file named twice (directly and through its folder) is one video.
+    assert extract_frames.main([str(first), str(first.parent), "-o", str(out)]) == 0
+    assert len(list((out / "x").glob("*.jpg"))) == 10
