@@ -68,6 +68,15 @@ class SkipReport:
             )
         return False
 
+    def lost(self, count, message):
+        """Graph op counting `count` samples lost before any per-sample function
+        ran (e.g. the tail of a corrupt TFRecord shard), with a diagnosis."""
+        recorded = tf.py_function(self.record, [message], tf.bool)
+        with tf.control_dependencies([recorded]):
+            added = self._failures.assign_add(tf.cast(count, tf.int64))
+        with tf.control_dependencies([added]):
+            return tf.constant(True)
+
     def guard(self, build):
         """Wraps a per-sample function so that any failure inside it is counted."""
 

@@ -29,6 +29,8 @@ from keras_action.data.skipping import SkipReport
 logger = logging.getLogger("keras_action.data")
 
 CLASS_NAMES_FILE = "class_names.json"
+#: `{shard file name: record count}`: what a complete read must find.
+MANIFEST_FILE = "shards.json"
 _FEATURES = {
     "frames": tf.io.VarLenFeature(tf.string),
     "label": tf.io.FixedLenFeature([], tf.int64),
@@ -47,6 +49,11 @@ def write_tfrecords(
 ):
     """Writes `samples` as TFRecord shards `directory/shard-XXXXX-of-YYYYY.tfrecord`.
 
+    Shards are written under temporary names and renamed when all are
+    complete; then `shards.json` (each shard's record count) and
+    `class_names.json` are replaced, and shards of an earlier write into the
+    same folder are deleted, so that no sample is read twice.
+
     Args:
         samples: a `Samples` table, e.g. from `list_jester`.
         directory: output folder (created).
@@ -63,15 +70,19 @@ def write_tfrecords(
     """
     if on_error not in ("skip", "raise"):
         raise ValueError(f"on_error must be 'skip' or 'raise', got {on_error!r}")
+    if num_shards < 1:
+        raise ValueError(f"num_shards must be at least 1, got {num_shards}")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = [
         directory / f"shard-{i:05d}-of-{num_shards:05d}.tfrecord"
         for i in range(num_shards)
     ]
-    writers = [tf.io.TFRecordWriter(str(path)) for path in paths]
+    partials = [path.with_name(f".{path.name}.partial") for path in paths]
+    counts = [0] * num_shards
     progress = keras.utils.Progbar(len(samples), unit_name="video") if verbose else None
     skipped = 0
+    writers = [tf.io.TFRecordWriter(str(path)) for path in partials]
     try:
         for index in range(len(samples)):
             try:
@@ -85,13 +96,28 @@ def write_tfrecords(
                 )
             else:
                 record = _example(frames, samples.labels[index], samples.sources[index])
-                writers[index % num_shards].write(record)
+                shard = (index - skipped) % num_shards
+                writers[shard].write(record)
+                counts[shard] += 1
             if progress:
                 progress.add(1)
-    finally:
         for writer in writers:
             writer.close()
-    (directory / CLASS_NAMES_FILE).write_text(json.dumps(list(samples.class_names)))
+    except BaseException:
+        for writer, partial in zip(writers, partials, strict=True):
+            writer.close()
+            partial.unlink(missing_ok=True)
+        raise
+    for partial, path in zip(partials, paths, strict=True):
+        os.replace(partial, path)
+    manifest = {path.name: count for path, count in zip(paths, counts, strict=True)}
+    _write_atomically(directory / MANIFEST_FILE, json.dumps(manifest, indent=1))
+    _write_atomically(
+        directory / CLASS_NAMES_FILE, json.dumps(list(samples.class_names))
+    )
+    for stale in directory.glob("shard-*.tfrecord"):
+        if stale.name not in manifest:
+            stale.unlink()
     return paths, skipped
 
 
@@ -113,6 +139,10 @@ def load_tfrecords(
 ):
     """A `tf.data.Dataset` of clips read from shards written by `write_tfrecords`.
 
+    The shards read are those `shards.json` lists, each checked against its
+    record count: a truncated or corrupt shard is an error naming it, or
+    under `on_error="skip"`, its lost records are counted in `skipped`.
+
     Args:
         directory: the shards' folder.
         num_segments, image_size, training, batch_size, flip: as for the loaders.
@@ -126,9 +156,7 @@ def load_tfrecords(
         Dataset of `(clips, labels)` with `class_names` and `skipped` attributes.
     """
     directory = Path(directory)
-    files = sorted(str(p) for p in directory.glob("shard-*.tfrecord"))
-    if not files:
-        raise FileNotFoundError(f"{directory}: no shard-*.tfrecord files")
+    manifest = _read_manifest(directory)
     class_names = json.loads((directory / CLASS_NAMES_FILE).read_text())
     config = ClipConfig(
         num_segments=num_segments,
@@ -140,11 +168,17 @@ def load_tfrecords(
     on_error = resolve_on_error(on_error, training)
     report = SkipReport(f"tfrecords:{directory.name}") if on_error == "skip" else None
     shuffle = training if shuffle is None else shuffle
-    shards = tf.data.Dataset.from_tensor_slices(files).shard(num_workers, worker_index)
+    files = sorted(manifest)
+    shards = tf.data.Dataset.from_tensor_slices(
+        (
+            tf.constant([str(directory / name) for name in files]),
+            tf.constant([manifest[name] for name in files], tf.int64),
+        )
+    ).shard(num_workers, worker_index)
     if shuffle:
         shards = shards.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
     records = shards.interleave(
-        tf.data.TFRecordDataset,
+        lambda file, count: _checked_records(file, count, report),
         cycle_length=min(len(files), 8),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=seed is not None or not training,
@@ -160,6 +194,74 @@ def load_tfrecords(
         seed=seed,
         shuffle_buffer=shuffle_buffer,
     )
+
+
+def _read_manifest(directory):
+    """`{shard file name: record count}` from `shards.json`, every shard present."""
+    path = directory / MANIFEST_FILE
+    if not path.is_file():
+        found = "shards without " if any(directory.glob("shard-*")) else "no "
+        raise FileNotFoundError(
+            f"{directory}: {found}{MANIFEST_FILE}; write the shards with "
+            "`keras_action.data.write_tfrecords`"
+        )
+    manifest = json.loads(path.read_text())
+    missing = [name for name in sorted(manifest) if not (directory / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{directory}: shard(s) {missing} listed but missing")
+    if not manifest:
+        raise FileNotFoundError(f"{directory}: {MANIFEST_FILE} lists no shard")
+    return manifest
+
+
+def _checked_records(file, expected, report):
+    """The records of one shard, then a check that all `expected` were read.
+
+    TensorFlow stops silently at a truncated record and with an error that
+    names no file at a corrupt one; so the shard is read to its first error
+    and the records read are compared with the count written.
+    """
+    records = tf.data.TFRecordDataset(file).ignore_errors()
+    marked = records.map(lambda record: (record, False)).concatenate(
+        tf.data.Dataset.from_tensors((tf.constant(b""), True))
+    )
+    counted = marked.scan(
+        tf.constant(0, tf.int64),
+        lambda seen, element: (seen + 1, (*element, seen)),
+    )
+
+    def keep(record, is_end, seen):
+        del record
+        return tf.cond(
+            is_end, lambda: _shard_complete(file, expected, seen, report), lambda: True
+        )
+
+    return counted.filter(keep).map(lambda record, is_end, seen: record)
+
+
+def _shard_complete(file, expected, seen, report):
+    """False, after counting (or raising on) the records a shard lost."""
+    message = tf.strings.join(
+        [
+            file,
+            ": truncated or corrupt: ",
+            tf.strings.as_string(seen),
+            " of its ",
+            tf.strings.as_string(expected),
+            " records read",
+        ]
+    )
+    complete = tf.equal(seen, expected)
+    if report is None:
+        checked = tf.debugging.Assert(complete, [message])
+    else:
+        checked = tf.cond(
+            complete,
+            lambda: tf.constant(True),
+            lambda: report.lost(tf.abs(expected - seen), message),
+        )
+    with tf.control_dependencies([checked]):
+        return tf.constant(False)
 
 
 def record_loader(builder):
@@ -245,3 +347,13 @@ def _example(frames, label, source):
     return tf.train.Example(
         features=tf.train.Features(feature=features)
     ).SerializeToString()
+
+
+def _write_atomically(path, text):
+    """Writes `text` to `path` through a synced temporary file and a rename."""
+    partial = path.with_name(f".{path.name}.partial")
+    with open(partial, "w") as file:
+        file.write(text)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(partial, path)

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_action import data
 from tests.data.conftest import copy_video
@@ -70,4 +71,51 @@ def test_videos_are_encoded_and_bad_ones_skipped_or_raised(videos, tmp_path):
 
 def test_missing_shards_are_an_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="shard"):
+        data.load_tfrecords(tmp_path)
+
+
+def test_fewer_shards_into_the_same_folder_replace_the_old_ones(
+    synthetic_root, tmp_path
+):
+    samples = data.list_jester(synthetic_root, "validation")
+    data.write_tfrecords(samples, tmp_path, num_shards=4, verbose=0)
+    shards, _ = data.write_tfrecords(samples, tmp_path, num_shards=2, verbose=0)
+    assert sorted(tmp_path.glob("shard-*")) == sorted(shards)
+    assert not list(tmp_path.glob(".*partial"))
+    dataset = data.load_tfrecords(tmp_path, num_segments=2, image_size=8)
+    assert len(collect(dataset)[1]) == len(samples)  # each sample once
+
+
+def damage(shard, how):
+    content = shard.read_bytes()
+    if how == "truncated":
+        shard.write_bytes(content[: len(content) // 2])
+    else:  # flip one byte in the middle: a CRC mismatch
+        middle = len(content) // 2
+        shard.write_bytes(
+            content[:middle] + bytes([content[middle] ^ 0xFF]) + content[middle + 1 :]
+        )
+
+
+@pytest.mark.parametrize("how", ["truncated", "corrupt"])
+def test_damaged_shards_are_counted_or_named(synthetic_root, tmp_path, how):
+    samples = data.list_jester(synthetic_root, "validation")
+    shards, _ = data.write_tfrecords(samples, tmp_path, num_shards=2, verbose=0)
+    damage(shards[1], how)
+    options = dict(num_segments=2, image_size=8, batch_size=1)
+    skipping = data.load_tfrecords(tmp_path, on_error="skip", **options)
+    read = len(collect(skipping)[1])
+    assert read < len(samples)
+    assert skipping.skipped.count == len(samples) - read  # every lost record
+    assert shards[1].name in skipping.skipped.messages[0]
+    raising = data.load_tfrecords(tmp_path, on_error="raise", **options)
+    with pytest.raises(tf.errors.OpError, match=f"{shards[1].name}: truncated or"):
+        collect(raising)
+
+
+def test_shards_without_their_manifest_are_an_error(synthetic_root, tmp_path):
+    samples = data.list_jester(synthetic_root, "validation")
+    data.write_tfrecords(samples, tmp_path, num_shards=2, verbose=0)
+    (tmp_path / "shards.json").unlink()
+    with pytest.raises(FileNotFoundError, match="shards without shards.json"):
         data.load_tfrecords(tmp_path)
