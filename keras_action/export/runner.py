@@ -79,6 +79,10 @@ class LiteRTRunner:
         return self.input_shape[1]
 
     @property
+    def num_classes(self):
+        return int(self._output["shape"][-1])
+
+    @property
     def input_dtype(self):
         """`numpy.float32`, or `numpy.int8` for int8 models."""
         return self._input["dtype"]

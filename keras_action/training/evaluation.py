@@ -41,6 +41,17 @@ def classification_metrics(scores, labels, class_names):
         true class, columns: predicted), `num_samples`.
     """
     num_classes = len(class_names)
+    if scores.shape[1] != num_classes:
+        raise ValueError(
+            f"the model scores {scores.shape[1]} classes, the dataset has "
+            f"{num_classes}: a model must be evaluated on the classes it learnt"
+        )
+    outside = (labels < 0) | (labels >= num_classes)
+    if outside.any():
+        raise ValueError(
+            f"{int(outside.sum())} of {len(labels)} clips have no label in "
+            f"0..{num_classes - 1} (test splits are unlabelled); accuracy needs labels"
+        )
     ranked = np.argsort(-scores, axis=1)
     top1 = ranked[:, 0] == labels
     top5 = (ranked[:, :5] == labels[:, None]).any(axis=1)
@@ -61,7 +72,8 @@ def classification_metrics(scores, labels, class_names):
 
 
 def load_predictor(path):
-    """`(predict, num_segments, image_size)` for a `.keras` or `.tflite` model.
+    """`(predict, num_segments, image_size, num_classes)` for a `.keras` or
+    `.tflite` model.
 
     `predict` maps clips `(B, T, H, W, 3)` to logits `(B, K)`.
     """
@@ -74,12 +86,12 @@ def load_predictor(path):
         def predict(clips):
             return np.concatenate([runner(clip) for clip in clips])
 
-        return predict, runner.num_segments, runner.image_size
+        return predict, runner.num_segments, runner.image_size, runner.num_classes
     import keras
 
     model = keras.saving.load_model(path)
     _, segments, size, _, _ = model.input_shape
-    return model.predict_on_batch, segments, size
+    return model.predict_on_batch, segments, size, model.output_shape[-1]
 
 
 def evaluate(
@@ -101,14 +113,33 @@ def evaluate(
 
     Returns:
         The metrics dict (`top1`, `top5`, `per_class`, `confusion`, ...).
+
+    Raises:
+        ValueError: the split has unlabelled clips (e.g. "test": there is no
+            accuracy to report; `keras-action predict` classifies clips), or
+            the model's class count differs from the dataset's. Both are
+            checked before any clip is read.
     """
     from keras_action import data
     from keras_action.training import reports
     from keras_action.training.trainer import LISTERS
 
-    predict, segments, size = load_predictor(model_path)
     lister, _ = LISTERS[dataset]
     samples = lister(data_dir, split)
+    unlabelled = sum(label < 0 for label in samples.labels)
+    if unlabelled:
+        raise ValueError(
+            f"split {split!r} of {data_dir} has {unlabelled} unlabelled clip(s) of "
+            f"{len(samples)}: there is no accuracy to report; use "
+            "`keras-action predict` to classify them"
+        )
+    predict, segments, size, num_classes = load_predictor(model_path)
+    if num_classes != len(samples.class_names):
+        raise ValueError(
+            f"{model_path} scores {num_classes} classes but {dataset} ({data_dir}) "
+            f"has {len(samples.class_names)}: evaluate a model on the dataset it "
+            "was trained for"
+        )
     clips = data.build_dataset(
         samples,
         num_segments=segments,

@@ -36,3 +36,67 @@ def test_metrics_from_scores():
 def test_an_empty_dataset_is_an_error():
     with pytest.raises(ValueError, match="no clips"):
         predict_scores(lambda x: x, [])
+
+
+def tiny_model(path, num_classes):
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input((4, 32, 32, 3)),
+            keras.layers.GlobalAveragePooling3D(),
+            keras.layers.Dense(num_classes),
+        ]
+    )
+    model.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def four_classes(tmp_path_factory):
+    from keras_action.data import write_synthetic_jester
+
+    root = tmp_path_factory.mktemp("four")
+    return write_synthetic_jester(
+        root,
+        clips_per_class=4,
+        num_classes=4,
+        num_frames=(4, 5),
+        image_size=(32, 32),
+        test_clips=2,
+    )
+
+
+def test_evaluate_refuses_a_model_of_another_class_count(four_classes, tmp_path):
+    from keras_action.training.evaluation import evaluate
+
+    model = tiny_model(tmp_path / "two.keras", 2)
+    with pytest.raises(ValueError, match="scores 2 classes but jester .* has 4"):
+        evaluate(model, four_classes, split="validation", output=tmp_path / "eval")
+    assert not (tmp_path / "eval").exists()
+    metrics = evaluate(
+        tiny_model(tmp_path / "four.keras", 4),
+        four_classes,
+        split="validation",
+        output=tmp_path / "eval",
+    )
+    assert metrics["num_samples"] > 0 and len(metrics["per_class"]) == 4
+
+
+def test_evaluate_refuses_an_unlabelled_split(four_classes, tmp_path):
+    from keras_action.training.evaluation import evaluate
+
+    model = tiny_model(tmp_path / "four.keras", 4)
+    with pytest.raises(
+        ValueError, match="'test' .* unlabelled.*keras-action predict"
+    ):
+        evaluate(model, four_classes, split="test", output=tmp_path / "eval")
+    assert not (tmp_path / "eval").exists()
+
+
+def test_metrics_check_classes_and_labels():
+    scores = np.full((2, 3), 1 / 3)
+    with pytest.raises(ValueError, match="scores 3 classes, the dataset has 2"):
+        classification_metrics(scores, np.array([0, 1]), ["a", "b"])
+    with pytest.raises(ValueError, match="1 of 2 clips have no label"):
+        classification_metrics(scores, np.array([0, -1]), ["a", "b", "c"])
