@@ -1,7 +1,7 @@
 import keras
 from keras import ops
 
-from keras_action.layers.base import TemporalLayer
+from keras_action.layers.base import TemporalLayer, positive_int
 from keras_action.layers.channel_excitation import ChannelExcitation
 from keras_action.layers.motion_excitation import MotionExcitation
 from keras_action.layers.spatio_temporal_excitation import SpatioTemporalExcitation
@@ -66,8 +66,8 @@ class ActionBlock(TemporalLayer):
             raise ValueError(
                 f"`paths` must be distinct names among {PATHS}; got {tuple(paths)}."
             )
-        self.shift_div = int(shift_div)
-        self.reduction = int(reduction)
+        self.shift_div = positive_int("shift_div", shift_div)
+        self.reduction = positive_int("reduction", reduction)
         self.paths = tuple(paths)
         self.shift = TemporalShift(
             num_segments,

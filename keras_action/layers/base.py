@@ -5,6 +5,17 @@ import math
 import keras
 
 
+def positive_int(name, value):
+    """`value` as an int, or a `ValueError` naming the argument unless it is a
+    whole number of at least 1 (a zero divides by zero later, and a negative
+    shift or reduction silently computes something else)."""
+    if isinstance(value, bool) or not float(value).is_integer() or value < 1:
+        raise ValueError(
+            f"`{name}` must be a whole number of at least 1, got {value!r}."
+        )
+    return int(value)
+
+
 def torch_default_uniform(fan_in):
     """PyTorch's default conv initialisation, uniform in `±1/sqrt(fan_in)`.
 
@@ -26,9 +37,7 @@ class TemporalLayer(keras.layers.Layer):
 
     def __init__(self, num_segments, **kwargs):
         super().__init__(**kwargs)
-        if int(num_segments) < 1:
-            raise ValueError(f"`num_segments` must be at least 1, got {num_segments}.")
-        self.num_segments = int(num_segments)
+        self.num_segments = positive_int("num_segments", num_segments)
 
     def _check_input_shape(self, shape):
         if len(shape) != 4:

@@ -2,7 +2,11 @@ import keras
 from keras import ops
 
 from keras_action.layers import temporal
-from keras_action.layers.base import ExcitationLayer, torch_default_uniform
+from keras_action.layers.base import (
+    ExcitationLayer,
+    positive_int,
+    torch_default_uniform,
+)
 
 
 @keras.saving.register_keras_serializable(package="keras_action")
@@ -40,7 +44,7 @@ class ChannelExcitation(ExcitationLayer):
 
     def __init__(self, num_segments, reduction=16, **kwargs):
         super().__init__(num_segments, **kwargs)
-        self.reduction = int(reduction)
+        self.reduction = positive_int("reduction", reduction)
 
     def build(self, input_shape):
         super().build(input_shape)

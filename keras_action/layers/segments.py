@@ -1,6 +1,8 @@
 import keras
 from keras import ops
 
+from keras_action.layers.base import positive_int
+
 
 @keras.saving.register_keras_serializable(package="keras_action")
 class FoldSegments(keras.layers.Layer):
@@ -54,7 +56,7 @@ class SegmentConsensus(keras.layers.Layer):
 
     def __init__(self, num_segments, **kwargs):
         super().__init__(**kwargs)
-        self.num_segments = int(num_segments)
+        self.num_segments = positive_int("num_segments", num_segments)
 
     def call(self, inputs):
         clips = ops.reshape(inputs, (-1, self.num_segments, inputs.shape[-1]))

@@ -10,7 +10,11 @@ import numpy as np
 from keras import ops
 
 from keras_action.layers import temporal
-from keras_action.layers.base import TemporalLayer, torch_default_uniform
+from keras_action.layers.base import (
+    TemporalLayer,
+    positive_int,
+    torch_default_uniform,
+)
 from keras_action.layers.motion_excitation import MotionExcitation
 
 COMBINATIONS = ("sequential", "parallel")
@@ -289,7 +293,7 @@ class SMNetBlock(TemporalLayer):
             raise ValueError(
                 f"`combination` must be one of {COMBINATIONS}; got {combination!r}."
             )
-        self.reduction = int(reduction)
+        self.reduction = positive_int("reduction", reduction)
         self.groups = None if groups is None else int(groups)
         self.combination = combination
         self.spatio_temporal = SMNetSpatioTemporalExcitation(

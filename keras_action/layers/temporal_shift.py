@@ -3,7 +3,7 @@ import numpy as np
 from keras import ops
 
 from keras_action.layers import temporal
-from keras_action.layers.base import TemporalLayer
+from keras_action.layers.base import TemporalLayer, positive_int
 
 
 def shift_kernel(channels, shift_div):
@@ -60,11 +60,17 @@ class TemporalShift(TemporalLayer):
 
     def __init__(self, num_segments, shift_div=8, learnable=False, **kwargs):
         super().__init__(num_segments, **kwargs)
-        self.shift_div = int(shift_div)
+        self.shift_div = positive_int("shift_div", shift_div)
         self.learnable = bool(learnable)
 
     def build(self, input_shape):
         super().build(input_shape)
+        channels = input_shape[-1]
+        if channels is not None and channels < self.shift_div:
+            raise ValueError(
+                f"{self.name}: shift_div={self.shift_div} shifts no channel of an "
+                f"input with {channels}; `shift_div` must be at most {channels}."
+            )
         if self.learnable:
             channels = input_shape[-1]
             self.kernel = self.add_weight(

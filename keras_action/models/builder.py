@@ -3,10 +3,14 @@
 import keras
 
 from keras_action import layers
+from keras_action.layers.base import positive_int
 from keras_action.layers.pixel_normalization import MODES
 from keras_action.models.backbones import get_backbone
 from keras_action.models.modules import temporal_module
 from keras_action.models.surgery import insert_temporal_layers
+
+#: Every backbone downsamples by 32; smaller frames vanish before its last stage.
+MIN_IMAGE_SIZE = 32
 
 
 def build_model(
@@ -67,6 +71,7 @@ def build_model(
     >>> model.output_shape
     (None, 27)
     """
+    _check_arguments(num_classes, num_segments, image_size, dropout)
     spec = get_backbone(backbone)
     mode = _normalization_mode(normalization, spec.normalization)
     frame_model = spec.constructor(
@@ -96,6 +101,19 @@ def build_model(
     )(x)
     logits = layers.SegmentConsensus(num_segments, dtype="float32", name="consensus")(x)
     return keras.Model(clips, logits, name=f"{module_name}_{backbone}")
+
+
+def _check_arguments(num_classes, num_segments, image_size, dropout):
+    """Clear errors, naming the argument, before any layer is built."""
+    positive_int("num_classes", num_classes)
+    positive_int("num_segments", num_segments)
+    if positive_int("image_size", image_size) < MIN_IMAGE_SIZE:
+        raise ValueError(
+            f"`image_size` must be at least {MIN_IMAGE_SIZE} (the backbones "
+            f"downsample by 32), got {image_size}."
+        )
+    if not 0 <= dropout < 1:
+        raise ValueError(f"`dropout` must be in [0, 1), got {dropout!r}.")
 
 
 def _normalization_mode(normalization, default):

@@ -122,3 +122,28 @@ def test_user_factory_and_unknown_names():
         _tiny(backbone="vgg16")
     with pytest.raises(ValueError, match="ResNet backbones only"):
         _tiny(stages=(2,))
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (dict(num_segments=0), "`num_segments` must be a whole number"),
+        (dict(num_classes=0), "`num_classes` must be a whole number"),
+        (
+            dict(image_size=1, backbone="resnet50_torch"),
+            "`image_size` must be at least 32",
+        ),
+        (
+            dict(image_size=31, backbone="mobilenet_v2_torch"),
+            "`image_size` must be at least 32",
+        ),
+        (dict(dropout=1.0), "`dropout` must be in"),
+        (dict(module="tsm", shift_div=0), "`shift_div` must be a whole number"),
+        (dict(module="tsm", shift_div=1000), "shift_div=1000 shifts no channel"),
+        (dict(module="action", reduction=0), "`reduction` must be a whole number"),
+    ],
+)
+def test_bad_arguments_are_named(options, message):
+    options = {"module": "tsn", "num_segments": 2, "image_size": 32, **options}
+    with pytest.raises(ValueError, match=message):
+        build_model(**options)

@@ -87,9 +87,7 @@ def test_evaluate_refuses_an_unlabelled_split(four_classes, tmp_path):
     from keras_action.training.evaluation import evaluate
 
     model = tiny_model(tmp_path / "four.keras", 4)
-    with pytest.raises(
-        ValueError, match="'test' .* unlabelled.*keras-action predict"
-    ):
+    with pytest.raises(ValueError, match="'test' .* unlabelled.*keras-action predict"):
         evaluate(model, four_classes, split="test", output=tmp_path / "eval")
     assert not (tmp_path / "eval").exists()
 
