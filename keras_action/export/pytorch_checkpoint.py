@@ -8,6 +8,7 @@ Names are derived from the Keras layer names by rule, then checked strictly in
 both directions before any weight is set.
 """
 
+import os
 import pickle
 import re
 from typing import NamedTuple
@@ -48,12 +49,21 @@ def read_checkpoint(path):
         A dict from PyTorch parameter names to arrays.
     """
     torch = _import_torch()
+    if os.path.getsize(path) == 0:
+        raise ValueError(f"{path}: empty file, not a PyTorch checkpoint")
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         raise ValueError(
             f"{path}: not loadable with torch.load(weights_only=True), which only "
             f"reads tensors and plain containers: {error}"
+        ) from error
+    except (EOFError, KeyError, RuntimeError) as error:
+        # What torch.load raises for text, truncated or non-PyTorch files
+        # (e.g. `KeyError: 101`, the byte 'e' read as a pickle protocol).
+        raise ValueError(
+            f"{path}: not a PyTorch checkpoint, or a truncated one "
+            f"({type(error).__name__}: {error})"
         ) from error
     if isinstance(checkpoint, dict):
         checkpoint = checkpoint.get("state_dict", checkpoint)

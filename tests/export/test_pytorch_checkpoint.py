@@ -218,6 +218,24 @@ def test_a_file_that_is_not_a_checkpoint_is_refused(
         read_checkpoint(path)
 
 
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty file"),
+        (b"hello world\n", "not a PyTorch checkpoint, or a truncated one"),
+        (b"PK\x03\x04 truncated zip", "not a PyTorch checkpoint, or a truncated one"),
+    ],
+)
+def test_text_empty_and_truncated_files_are_named(
+    cli, reference, tmp_path, content, message
+):
+    path = tmp_path / "bad.pth"
+    path.write_bytes(content)
+    arguments = ["--backbone=resnet50", "--num-classes=5", "--segments=4"]
+    with pytest.raises(SystemExit, match=f"^error: .*bad.pth: {message}"):
+        cli.main([f"--checkpoint={path}", *arguments, "--output=x.keras"])
+
+
 def test_missing_torch_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
 
