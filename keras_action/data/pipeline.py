@@ -17,7 +17,7 @@ import tensorflow as tf
 
 from keras_action.data import augment, decode
 from keras_action.data.sampling import segment_indices
-from keras_action.data.skipping import SkipReport
+from keras_action.data.skipping import SkipReport, after
 
 AUTOTUNE = tf.data.AUTOTUNE
 # Enough of a JPEG's tail to find its end-of-image marker past any padding.
@@ -105,10 +105,11 @@ class ClipBuilder:
         return run
 
     def check_jpegs(self, contents, names):
-        """Asserts each file is a non-empty JPEG with start and end markers.
+        """`contents` once each file is checked to be a non-empty JPEG with
+        start and end markers, all of one size.
 
-        This catches empty, truncated and non-JPEG files before the decoder
-        does, so that the error names the file.
+        This catches empty, truncated, non-JPEG and resized files before the
+        decoder does, so that the error names the file.
         """
         lengths = tf.strings.length(contents)
         head = tf.io.decode_raw(
@@ -129,7 +130,34 @@ class ClipBuilder:
         ok = (lengths > 0) & starts & ends
         first_bad = tf.gather(names, tf.argmin(tf.cast(ok, tf.int32)))
         message = tf.strings.join(["empty, truncated or not a JPEG: ", first_bad])
-        return self.require(tf.reduce_all(ok), message)
+        contents = after(self.require(tf.reduce_all(ok), message), contents)
+        return after(self.check_sizes(contents, names), contents)
+
+    def check_sizes(self, contents, names):
+        """Asserts all frames have the first one's size, since one crop window
+        serves them all (a smaller frame fails to decode into it, a larger one
+        would be cropped elsewhere)."""
+        shapes = tf.stack(
+            [
+                tf.io.extract_jpeg_shape(contents[i])[:2]
+                for i in range(self.config.num_frames)
+            ]
+        )
+        same = tf.reduce_all(tf.equal(shapes, shapes[0]), axis=1)
+        other = tf.argmin(tf.cast(same, tf.int32))
+        message = tf.strings.join(
+            [
+                "frames differ in size: ",
+                names[other],
+                " is ",
+                _size_text(shapes[other]),
+                ", ",
+                names[0],
+                " is ",
+                _size_text(shapes[0]),
+            ]
+        )
+        return self.require(tf.reduce_all(same), message)
 
     def jpeg_clip(self, contents, seed):
         """Clip views from the `(K·T,)` JPEG-encoded frames of one sample."""
@@ -194,6 +222,28 @@ class ClipBuilder:
         return tf.reshape(clip, config.clip_shape())
 
 
+def undecodable_frame(folder):
+    """The first JPEG of `folder` TensorFlow cannot decode, as a diagnosis
+    (`None` if all decode): run only for failures the graph did not name."""
+    try:
+        names = sorted(tf.io.gfile.listdir(folder))
+    except tf.errors.OpError:
+        return None
+    for name in names:
+        if name.lower().endswith((".jpg", ".jpeg")):
+            path = f"{folder}/{name}"
+            try:
+                tf.io.decode_jpeg(tf.io.read_file(path))
+            except tf.errors.OpError as error:
+                return f"cannot decode {path}: {error.message}"
+    return None
+
+
+def _size_text(shape):
+    """`"HxW"` of a `(height, width)` tensor."""
+    return tf.strings.reduce_join(tf.strings.as_string(shape), separator="x")
+
+
 def frames_loader(builder, pattern):
     """Per-sample function for JPEG frame folders named by `pattern`."""
     # Unknown frame counts are found by listing the folder on the first pass
@@ -239,8 +289,7 @@ def frames_loader(builder, pattern):
         contents = tf.stack(
             [tf.io.read_file(names[i]) for i in range(builder.config.num_frames)]
         )
-        with tf.control_dependencies([builder.check_jpegs(contents, names)]):
-            clip = builder.jpeg_clip(contents, clip_seed)
+        clip = builder.jpeg_clip(builder.check_jpegs(contents, names), clip_seed)
         return clip, label
 
     return load
@@ -292,6 +341,7 @@ def assemble(
     shuffle,
     seed,
     shuffle_buffer,
+    describe=None,
 ):
     """Seeds, shuffles, maps, drops failures, batches and prefetches.
 
@@ -305,6 +355,8 @@ def assemble(
         shuffle: shuffle the samples each pass.
         seed: seed for shuffling and augmentation (`None`: random).
         shuffle_buffer: elements in the shuffle buffer.
+        describe: `(*element) -> string tensor` naming a sample in skip
+            messages (default: its first element, the source path).
 
     Returns:
         The dataset, with `class_names` and `skipped` attributes.
@@ -324,7 +376,15 @@ def assemble(
         return load(*element, sample_seed)
 
     if report is not None:
-        with_seed = report.guard(with_seed)
+        describe = describe or (lambda source, *_: source)
+
+        def sample_key(element, sample_seed):
+            # The seed tells apart samples of one source (EgoGesture's groups).
+            return tf.strings.join(
+                [describe(*element), "#", tf.strings.as_string(sample_seed[0])]
+            )
+
+        with_seed = report.guard(with_seed, sample_key)
     dataset = dataset.map(
         with_seed,
         num_parallel_calls=AUTOTUNE,
@@ -424,7 +484,8 @@ def build_dataset(
         dtype=dtype,
     )
     on_error = resolve_on_error(on_error, training)
-    report = SkipReport(name) if on_error == "skip" else None
+    diagnose = undecodable_frame if samples.kind == "frames" else None
+    report = SkipReport(name, diagnose) if on_error == "skip" else None
     builder = ClipBuilder(config, report)
     if samples.kind == "frames":
         load = frames_loader(builder, samples.pattern)

@@ -1,11 +1,23 @@
 """Counting and reporting the samples dropped under `on_error="skip"`."""
 
 import logging
+import re
 import threading
 
 import tensorflow as tf
 
 logger = logging.getLogger("keras_action.data")
+
+
+def after(check, tensor):
+    """`tensor`, not available before `check` has run (and passed).
+
+    An identity of a tensor made earlier carries the dependency: ops merely
+    created under `tf.control_dependencies` may get it only through their
+    constant inputs, which graph optimisation is free to rewrite.
+    """
+    with tf.control_dependencies([check]):
+        return tf.identity(tensor)
 
 
 class SkipReport:
@@ -27,9 +39,14 @@ class SkipReport:
         >>> train.skipped.count, train.skipped.messages[:3]
     """
 
-    def __init__(self, name="dataset"):
+    def __init__(self, name="dataset", diagnose=None):
         self.name = name
+        self._diagnose = diagnose
         self._failures = tf.Variable(0, dtype=tf.int64, trainable=False)
+        # Samples started and not finished: at the end of a pass, the failed.
+        self._unfinished = tf.lookup.experimental.MutableHashTable(
+            tf.string, tf.int64, 0
+        )
         self._messages = []
         self._lock = threading.Lock()
         self._reported = 0
@@ -57,6 +74,7 @@ class SkipReport:
 
     def announce(self):
         """Logs the running total if it grew since the last call (end of a pass)."""
+        self._explain_failures()
         count = self.count
         if count > self._reported:
             self._reported = count
@@ -72,25 +90,56 @@ class SkipReport:
         """Graph op counting `count` samples lost before any per-sample function
         ran (e.g. the tail of a corrupt TFRecord shard), with a diagnosis."""
         recorded = tf.py_function(self.record, [message], tf.bool)
-        with tf.control_dependencies([recorded]):
-            added = self._failures.assign_add(tf.cast(count, tf.int64))
-        with tf.control_dependencies([added]):
-            return tf.constant(True)
+        added = self._failures.assign_add(after(recorded, tf.cast(count, tf.int64)))
+        return after(added, tf.constant(True))
 
-    def guard(self, build):
-        """Wraps a per-sample function so that any failure inside it is counted."""
+    def guard(self, build, key=None):
+        """Wraps a per-sample function so that any failure inside it is counted.
+
+        Args:
+            build: the per-sample function.
+            key: `(*args) -> string tensor`, `"<source>#<unique>"`: the failed
+                samples' sources are then named in `messages` even when the
+                error (e.g. a JPEG whose data is corrupt inside) came from a
+                TensorFlow op that names no file.
+        """
 
         def guarded(*args):
-            started = self._failures.assign_add(1)
-            with tf.control_dependencies([started]):
+            started = [self._failures.assign_add(1)]
+            if key is not None:
+                sample = tf.reshape(key(*args), [1])
+                started.append(self._unfinished.insert(sample, tf.ones([1], tf.int64)))
+            with tf.control_dependencies(started):
                 args = tf.nest.map_structure(tf.identity, args)
             outputs = build(*args)
+            one = tf.constant(1, tf.int64)
             with tf.control_dependencies(tf.nest.flatten(outputs)):
-                finished = self._failures.assign_sub(1)
-            with tf.control_dependencies([finished]):
+                # Inputs made outside this block, so the dependency is direct.
+                finished = [self._failures.assign_sub(tf.identity(one))]
+                if key is not None:
+                    finished.append(self._unfinished.remove(tf.identity(sample)))
+            with tf.control_dependencies(finished):
                 return tf.nest.map_structure(tf.identity, outputs)
 
         return guarded
+
+    def _explain_failures(self):
+        """Adds a message for each failed sample no message names yet."""
+        keys, _ = self._unfinished.export()
+        if not len(keys):
+            return
+        self._unfinished.remove(keys)
+        for key in keys.numpy():
+            source = key.decode("utf-8", "replace").rpartition("#")[0]
+            named = re.compile(re.escape(source) + r"(?![\w.-])")
+            if any(named.search(message) for message in self.messages):
+                continue
+            reason = self._diagnose(source) if self._diagnose else None
+            self.record(
+                reason
+                or f"{source}: failed with an error TensorFlow did not "
+                "attribute (corrupt data inside a frame?)"
+            )
 
     def __int__(self):
         return self.count

@@ -24,7 +24,7 @@ from keras_action.data.pipeline import (
     assemble,
     resolve_on_error,
 )
-from keras_action.data.skipping import SkipReport
+from keras_action.data.skipping import SkipReport, after
 
 logger = logging.getLogger("keras_action.data")
 
@@ -193,6 +193,7 @@ def load_tfrecords(
         shuffle=shuffle,
         seed=seed,
         shuffle_buffer=shuffle_buffer,
+        describe=_record_source,
     )
 
 
@@ -212,6 +213,10 @@ def _read_manifest(directory):
     if not manifest:
         raise FileNotFoundError(f"{directory}: {MANIFEST_FILE} lists no shard")
     return manifest
+
+
+def _record_source(record):
+    return tf.io.parse_single_example(record, {"source": _FEATURES["source"]})["source"]
 
 
 def _checked_records(file, expected, report):
@@ -260,8 +265,7 @@ def _shard_complete(file, expected, seen, report):
             lambda: tf.constant(True),
             lambda: report.lost(tf.abs(expected - seen), message),
         )
-    with tf.control_dependencies([checked]):
-        return tf.constant(False)
+    return after(checked, tf.constant(False))
 
 
 def record_loader(builder):
@@ -277,14 +281,12 @@ def record_loader(builder):
         present = builder.require(
             count > 0, tf.strings.join(["record without frames: ", source])
         )
-        with tf.control_dependencies([present]):
-            indices = builder.indices(count, index_seed)
+        indices = builder.indices(after(present, count), index_seed)
         contents = tf.gather(frames, indices)
         names = tf.strings.join(
             [source, " (frame ", tf.strings.as_string(indices + 1), ")"]
         )
-        with tf.control_dependencies([builder.check_jpegs(contents, names)]):
-            clip = builder.jpeg_clip(contents, clip_seed)
+        clip = builder.jpeg_clip(builder.check_jpegs(contents, names), clip_seed)
         return clip, tf.cast(example["label"], tf.int32)
 
     return load

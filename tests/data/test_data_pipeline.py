@@ -134,3 +134,42 @@ def test_config_validation():
         data.build_dataset(samples, num_crops=2)
     with pytest.raises(ValueError, match="dtype"):
         data.build_dataset(samples, dtype="float16")
+
+
+def bogus_huffman_table(jpeg):
+    """Valid start and end markers, a header TensorFlow cannot decode."""
+    return jpeg.replace(b"\xff\xc4", b"\xff\xc4\xff\xff", 1)
+
+
+@pytest.mark.parametrize("ids", [("3",), ("1", "10")])
+def test_a_corrupt_jpeg_body_is_named_in_the_messages(tmp_path, ids):
+    # Only TensorFlow's decoder sees this one, and its error names no file.
+    clips = {i: ("Swiping Left", GOOD) for i in ("1", "10", "3")}
+    root = make_jester(tmp_path, clips)
+    for clip_id in ids:
+        frame = root / "20bn-jester-v1" / clip_id / "00002.jpg"
+        frame.write_bytes(bogus_huffman_table(frame.read_bytes()))
+    dataset = load(root, training=True, batch_size=1)
+    assert len(list(dataset)) == 3 - len(ids)
+    assert dataset.skipped.count == len(ids)
+    messages = sorted(dataset.skipped.messages)
+    assert len(messages) == len(ids)  # one per failure, not one per file match
+    for clip_id, message in zip(sorted(ids), messages, strict=True):
+        assert f"20bn-jester-v1/{clip_id}/00002.jpg" in message
+    list(dataset)  # a second pass adds to the count, not to the messages
+    assert dataset.skipped.count == 2 * len(ids)
+    assert len(dataset.skipped.messages) == len(ids)
+
+
+def test_frames_of_changing_size_are_an_error_naming_the_file(tmp_path):
+    frames = solid_frames([60, 120]) + solid_frames([180, 240], height=40)
+    root = make_jester(
+        tmp_path, {"1": ("Swiping Left", GOOD), "2": ("Swiping Left", frames)}
+    )
+    skipping = load(root, training=True, batch_size=1)
+    assert len(list(skipping)) == 1 and skipping.skipped.count == 1
+    (message,) = skipping.skipped.messages
+    assert "frames differ in size: " in message and "2/0000" in message
+    assert "is 40x48" in message and "is 32x48" in message
+    with pytest.raises(tf.errors.OpError, match="frames differ in size: .*2/0000"):
+        list(load(root, training=False, batch_size=1))
