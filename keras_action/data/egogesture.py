@@ -38,7 +38,7 @@ SPLITS = {
 }
 LABELS_DIR = "labels-final-revised1"
 FRAMES_DIRS = ("images_320-240", "images")
-#: Frame numbers are int32 in the pipeline; EgoGesture's longest takes ~2000.
+#: The pipeline holds frame indices in 32 bits.
 MAX_FRAME = 2**31 - 1
 _GROUP = re.compile(r"^group(\d+)\.csv$", re.IGNORECASE)
 

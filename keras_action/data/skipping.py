@@ -138,7 +138,7 @@ class SkipReport:
             self.record(
                 reason
                 or f"{source}: failed with an error TensorFlow did not "
-                "attribute (corrupt data inside a frame?)"
+                "attribute to a file (see its log)"
             )
 
     def __int__(self):
