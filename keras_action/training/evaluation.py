@@ -124,6 +124,8 @@ def evaluate(
     from keras_action.training import reports
     from keras_action.training.trainer import LISTERS
 
+    if not Path(model_path).is_file():
+        raise FileNotFoundError(f"{model_path}: no such model file")
     lister, _ = LISTERS[dataset]
     samples = lister(data_dir, split)
     unlabelled = sum(label < 0 for label in samples.labels)
