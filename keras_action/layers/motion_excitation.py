@@ -3,6 +3,7 @@ from keras import ops
 
 from keras_action.layers import temporal
 from keras_action.layers.base import ExcitationLayer, torch_default_uniform
+from keras_action.utils.torch_layout import standard_layer_weights
 
 
 @keras.saving.register_keras_serializable(package="keras_action")
@@ -31,6 +32,8 @@ class MotionExcitation(ExcitationLayer):
     Call arguments:
         inputs: folded frames `(N·T, H, W, C)`.
         training: bool, whether BatchNorm uses batch statistics.
+        return_gate: bool, return the mask `m` instead of `x + x·m`.
+            Defaults to `False`.
 
     Returns:
         A tensor of the input's shape.
@@ -97,6 +100,19 @@ class MotionExcitation(ExcitationLayer):
         _, height, width, channels = input_shape
         reduced = channels // self.reduction
         return height * width * (channels * reduced + 9 * reduced) + reduced * channels
+
+    def torch_weights(self, prefix):
+        """ACTION's `action_p3_squeeze`, `_p3_bn1`, `_p3_conv1` and `_p3_expand`."""
+        parts = {
+            "squeeze": self.squeeze,
+            "bn1": self.batch_norm,
+            "conv1": self.depthwise,
+            "expand": self.expand,
+        }
+        weights = {}
+        for name, layer in parts.items():
+            weights.update(standard_layer_weights(layer, f"{prefix}_p3_{name}"))
+        return weights
 
     def get_config(self):
         config = super().get_config()

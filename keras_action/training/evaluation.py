@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_action.export.predict import softmax
+from keras_action.utils.numerics import softmax
 
 
 def predict_scores(predict, dataset):
