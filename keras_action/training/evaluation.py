@@ -103,11 +103,11 @@ def evaluate(
         The metrics dict (`top1`, `top5`, `per_class`, `confusion`, ...).
     """
     from keras_action import data
+    from keras_action.data.registry import DATASETS
     from keras_action.training import reports
-    from keras_action.training.trainer import LISTERS
 
     predict, segments, size = load_predictor(model_path)
-    lister, _ = LISTERS[dataset]
+    lister, _ = DATASETS[dataset]
     samples = lister(data_dir, split)
     clips = data.build_dataset(
         samples,
