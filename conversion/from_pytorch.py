@@ -9,7 +9,7 @@ Needs PyTorch: `pip install keras-action[torch]`. See docs/conversion.md.
 
 import argparse
 
-from keras_action.export.pytorch_checkpoint import BACKBONES, convert_checkpoint
+from keras_action.checkpoints import BACKBONES, convert_checkpoint
 from keras_action.models import model_stats
 
 

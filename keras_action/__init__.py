@@ -14,6 +14,7 @@ __getattr__, __dir__ = lazy_attributes(
     __name__,
     {
         "build_model": "models",
+        "checkpoints": "checkpoints",
         "data": "data",
         "export": "export",
         "insert_temporal_layers": "models",

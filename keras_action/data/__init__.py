@@ -23,7 +23,9 @@ __getattr__, __dir__ = lazy_attributes(
     {
         "AnnotationError": "errors",
         "ClipConfig": "pipeline",
+        "DATASETS": "registry",
         "DataError": "errors",
+        "DatasetSpec": "registry",
         "FramePattern": "samples",
         "SCALES": "augment",
         "Samples": "samples",

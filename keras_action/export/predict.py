@@ -14,6 +14,7 @@ import numpy as np
 
 from keras_action.data.decode import count_frames, read_frames
 from keras_action.data.errors import VideoDecodeError
+from keras_action.utils.numerics import softmax
 
 #: Evaluation crop side relative to the shorter side (TSN: 224 of 256).
 CROP_FRACTION = 224 / 256
@@ -75,12 +76,6 @@ def _centre_crop(frame, image_size):
     crop = frame[top : top + side, left : left + side]
     interpolation = cv2.INTER_AREA if side > image_size else cv2.INTER_LINEAR
     return cv2.resize(crop, (image_size, image_size), interpolation=interpolation)
-
-
-def softmax(logits):
-    """Class probabilities of logits, along the last axis."""
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
 def top_classes(logits, class_names, k=5):

@@ -17,7 +17,8 @@ import tensorflow as tf
 from tensorflow.lite.python import schema_py_generated as schema
 from tensorflow.lite.tools import flatbuffer_utils
 
-from keras_action.layers.segments import FoldSegments
+from keras_action.layers.fold_segments import FoldSegments
+from keras_action.utils.keras_internals import call_nodes
 
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
 #: Name of the signature's input and output.
@@ -76,7 +77,7 @@ def _clip_layers(model):
     ]
     # A nested model's `.input`/`.output` are its own; the call nodes link layers.
     for previous, layer in zip(layers, layers[1:], strict=False):
-        before, after = previous._inbound_nodes, layer._inbound_nodes
+        before, after = call_nodes(previous), call_nodes(layer)
         inputs, outputs = after[0].input_tensors, before[0].output_tensors
         if len(after) != 1 or len(inputs) != 1 or inputs[0] is not outputs[0]:
             raise ValueError(

@@ -2,13 +2,14 @@
 
 from keras_action.layers.action_block import ActionBlock
 from keras_action.layers.channel_excitation import ChannelExcitation
+from keras_action.layers.fold_segments import FoldSegments
 from keras_action.layers.gate_shift import GateShift
 from keras_action.layers.motion_excitation import MotionExcitation
 from keras_action.layers.pixel_normalization import PixelNormalization
-from keras_action.layers.segments import FoldSegments, SegmentConsensus
-from keras_action.layers.smnet import (
-    SMNetBlock,
-    SMNetMotionExcitation,
+from keras_action.layers.segment_consensus import SegmentConsensus
+from keras_action.layers.smnet_block import SMNetBlock
+from keras_action.layers.smnet_motion_excitation import SMNetMotionExcitation
+from keras_action.layers.smnet_spatio_temporal_excitation import (
     SMNetSpatioTemporalExcitation,
 )
 from keras_action.layers.spatio_temporal_excitation import SpatioTemporalExcitation

@@ -69,31 +69,31 @@ class ActionBlock(TemporalLayer):
         self.shift_div = positive_int("shift_div", shift_div)
         self.reduction = positive_int("reduction", reduction)
         self.paths = tuple(paths)
+
+    def build(self, input_shape):
+        super().build(input_shape)
         self.shift = TemporalShift(
-            num_segments,
-            shift_div,
+            self.num_segments,
+            self.shift_div,
             learnable=True,
             dtype=self.dtype_policy,
             name="shift",
         )
+        options = dict(dtype=self.dtype_policy)
         path_layers = {
             "ce": lambda: ChannelExcitation(
-                num_segments, reduction, dtype=self.dtype_policy, name="channel"
+                self.num_segments, self.reduction, name="channel", **options
             ),
             "me": lambda: MotionExcitation(
-                num_segments, reduction, dtype=self.dtype_policy, name="motion"
+                self.num_segments, self.reduction, name="motion", **options
             ),
             "ste": lambda: SpatioTemporalExcitation(
-                num_segments, dtype=self.dtype_policy, name="spatio_temporal"
+                self.num_segments, name="spatio_temporal", **options
             ),
         }
-        self.excitations = [path_layers[name]() for name in PATHS if name in paths]
-
-    def build(self, input_shape):
-        super().build(input_shape)
-        self.shift.build(input_shape)
-        for excitation in self.excitations:
-            excitation.build(input_shape)
+        self.excitations = [path_layers[name]() for name in PATHS if name in self.paths]
+        for layer in (self.shift, *self.excitations):
+            layer.build(input_shape)
 
     def call(self, inputs, training=None):
         # Σ_p (xs + xs·m_p) = xs·(P + Σ channel masks) + xs·m_ste. The channel
@@ -104,8 +104,8 @@ class ActionBlock(TemporalLayer):
         scale = float(len(self.excitations))
         per_pixel = None
         for excitation in self.excitations:
-            gate = excitation.gate(shifted, training=training)
-            if isinstance(excitation, SpatioTemporalExcitation):
+            gate = excitation(shifted, training=training, return_gate=True)
+            if excitation.per_pixel_gate:
                 per_pixel = gate
             else:
                 scale = ops.add(scale, gate)
@@ -116,6 +116,13 @@ class ActionBlock(TemporalLayer):
         """Multiply-adds per frame of the shift and the selected paths."""
         layers = [self.shift, *self.excitations]
         return sum(layer.count_multiply_adds(input_shape) for layer in layers)
+
+    def torch_weights(self, prefix):
+        """The official `Action` module's names: `action_shift`, `action_p1_*`…"""
+        weights = self.shift.torch_weights(f"{prefix}.action_shift")
+        for excitation in self.excitations:
+            weights.update(excitation.torch_weights(f"{prefix}.action"))
+        return weights
 
     def get_config(self):
         config = super().get_config()

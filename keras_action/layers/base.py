@@ -27,7 +27,17 @@ def torch_default_uniform(fan_in):
 
 
 class TemporalLayer(keras.layers.Layer):
-    """Base class: holds `num_segments` and checks folded input shapes.
+    """Base class of layers that mix the frames of folded clips.
+
+    Beyond a Keras layer, every temporal layer declares:
+
+    - `count_multiply_adds(input_shape)`: its multiply-adds per frame, counted
+      as the papers count them (convolutions and dense products inside the
+      module), which `keras_action.model_stats` adds up;
+    - `torch_weights(prefix)`: its weights under the official PyTorch names,
+      which `keras_action.checkpoints` uses to import official checkpoints.
+
+    Sublayers are created and built in `build`, where the channels are known.
 
     Args:
         num_segments: int, frames per clip (T). The batch axis of the input holds
@@ -69,6 +79,25 @@ class TemporalLayer(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
+    def count_multiply_adds(self, input_shape):
+        """Multiply-adds per frame for folded inputs of `input_shape`."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not count its multiply-adds."
+        )
+
+    def torch_weights(self, prefix):
+        """`{official PyTorch name: TorchWeight}` for every weight of the layer.
+
+        Args:
+            prefix: the official name of the module (or of its parent, for
+                paths that the official code names after their parent).
+        """
+        if not self.weights:
+            return {}
+        raise NotImplementedError(
+            f"{type(self).__name__} has no official PyTorch checkpoint layout."
+        )
+
     def get_config(self):
         config = super().get_config()
         config["num_segments"] = self.num_segments
@@ -78,13 +107,30 @@ class TemporalLayer(keras.layers.Layer):
 class ExcitationLayer(TemporalLayer):
     """Base class of excitation paths: `outputs = x + x · gate(x)`.
 
-    Subclasses implement `gate(inputs)`, a sigmoid mask that broadcasts against
-    the input. `ActionBlock` sums several paths through their gates, so that the
-    full-resolution products are computed once for all of them.
+    Subclasses implement `gate(inputs, training)`, a mask that broadcasts
+    against the input, and set `per_pixel_gate`: `True` for a spatial mask
+    `(N·T, H, W, 1)`, `False` for a channel mask `(N·T, 1, 1, C)`. Called with
+    `return_gate=True`, the layer returns the mask itself: `ActionBlock` sums
+    several paths through their masks, so that the full-resolution products
+    are computed once for all of them.
     """
+
+    per_pixel_gate = False
 
     def gate(self, inputs, training=None):
         raise NotImplementedError
 
-    def call(self, inputs, training=None):
-        return inputs + inputs * self.gate(inputs, training=training)
+    def call(self, inputs, training=None, return_gate=False):
+        gate = self.gate(inputs, training=training)
+        return gate if return_gate else inputs + inputs * gate
+
+    def compute_output_spec(self, inputs, training=None, return_gate=False):
+        if not return_gate:
+            return super().compute_output_spec(inputs)
+        frames, height, width, channels = inputs.shape
+        shape = (
+            (frames, height, width, 1)
+            if self.per_pixel_gate
+            else (frames, 1, 1, channels)
+        )
+        return keras.KerasTensor(shape, dtype=self.compute_dtype)

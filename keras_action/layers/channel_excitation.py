@@ -7,6 +7,7 @@ from keras_action.layers.base import (
     positive_int,
     torch_default_uniform,
 )
+from keras_action.utils.torch_layout import TorchWeight, standard_layer_weights
 
 
 @keras.saving.register_keras_serializable(package="keras_action")
@@ -27,6 +28,8 @@ class ChannelExcitation(ExcitationLayer):
 
     Call arguments:
         inputs: folded frames `(N·T, H, W, C)`.
+        return_gate: bool, return the mask `m` instead of `x + x·m`.
+            Defaults to `False`.
 
     Returns:
         A tensor of the input's shape.
@@ -76,6 +79,15 @@ class ChannelExcitation(ExcitationLayer):
         channels = input_shape[-1]
         reduced = channels // self.reduction
         return 2 * channels * reduced + 3 * reduced * reduced
+
+    def torch_weights(self, prefix):
+        """ACTION's `action_p2_squeeze`, `action_p2_conv1` and `action_p2_expand`."""
+        return {
+            **standard_layer_weights(self.squeeze, f"{prefix}_p2_squeeze"),
+            # Conv1d (out, in, 3) -> Conv1D (3, in, out).
+            f"{prefix}_p2_conv1.weight": TorchWeight(self.temporal_kernel, (2, 1, 0)),
+            **standard_layer_weights(self.expand, f"{prefix}_p2_expand"),
+        }
 
     def get_config(self):
         config = super().get_config()

@@ -7,6 +7,7 @@ from keras_action.layers.base import (
     positive_int,
     torch_default_uniform,
 )
+from keras_action.utils.torch_layout import standard_layer_weights
 
 
 @keras.saving.register_keras_serializable(package="keras_action")
@@ -35,6 +36,8 @@ class MotionExcitation(ExcitationLayer):
     Call arguments:
         inputs: folded frames `(N·T, H, W, C)`.
         training: bool, whether BatchNorm uses batch statistics.
+        return_gate: bool, return the mask `m` instead of `x + x·m`.
+            Defaults to `False`.
 
     Returns:
         A tensor of the input's shape.
@@ -101,6 +104,19 @@ class MotionExcitation(ExcitationLayer):
         _, height, width, channels = input_shape
         reduced = channels // self.reduction
         return height * width * (channels * reduced + 9 * reduced) + reduced * channels
+
+    def torch_weights(self, prefix):
+        """ACTION's `action_p3_squeeze`, `_p3_bn1`, `_p3_conv1` and `_p3_expand`."""
+        parts = {
+            "squeeze": self.squeeze,
+            "bn1": self.batch_norm,
+            "conv1": self.depthwise,
+            "expand": self.expand,
+        }
+        weights = {}
+        for name, layer in parts.items():
+            weights.update(standard_layer_weights(layer, f"{prefix}_p3_{name}"))
+        return weights
 
     def get_config(self):
         config = super().get_config()

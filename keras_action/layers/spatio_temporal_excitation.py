@@ -3,6 +3,7 @@ from keras import ops
 
 from keras_action.layers import temporal
 from keras_action.layers.base import ExcitationLayer, torch_default_uniform
+from keras_action.utils.torch_layout import TorchWeight
 
 
 @keras.saving.register_keras_serializable(package="keras_action")
@@ -23,6 +24,8 @@ class SpatioTemporalExcitation(ExcitationLayer):
 
     Call arguments:
         inputs: folded frames `(N·T, H, W, C)`.
+        return_gate: bool, return the mask `m` instead of `x + x·m`.
+            Defaults to `False`.
 
     Returns:
         A tensor of the input's shape.
@@ -37,6 +40,8 @@ class SpatioTemporalExcitation(ExcitationLayer):
         - [Wang et al., "ACTION-Net: Multipath Excitation for Action
           Recognition", CVPR 2021](https://arxiv.org/abs/2103.07372)
     """
+
+    per_pixel_gate = True
 
     def build(self, input_shape):
         super().build(input_shape)
@@ -53,6 +58,10 @@ class SpatioTemporalExcitation(ExcitationLayer):
         per_tap = ops.conv(channel_mean, per_tap_kernel, padding="same")
         summed = temporal.sum_taps(per_tap, self.num_segments)
         return ops.sigmoid(temporal.fold_segments(summed, inputs))
+
+    def torch_weights(self, prefix):
+        """ACTION's `action_p1_conv1`, a Conv3d kernel `(1, 1, 3, 3, 3)`."""
+        return {f"{prefix}_p1_conv1.weight": TorchWeight(self.kernel, (2, 3, 4, 1, 0))}
 
     def count_multiply_adds(self, input_shape):
         """Multiply-adds per frame of the 3×3×3 convolution."""

@@ -1,7 +1,7 @@
 import keras
 from keras import ops
 
-from keras_action.layers import temporal
+from keras_action.layers import edge, temporal
 from keras_action.layers.base import TemporalLayer
 
 AXES = ("time", "height", "width")
@@ -87,7 +87,7 @@ class SpatioTemporalShift(TemporalLayer):
                 groups.append(self._shift(inputs[..., start:stop], axis, offset))
             start = stop
         groups.append(inputs[..., start:])
-        return _concatenate_channels(groups)
+        return edge.concatenate_channels(groups)
 
     def _shift(self, group, axis, offset):
         if axis == "time":
@@ -113,18 +113,6 @@ def _check_shift(shift):
             f"non-zero offset and div >= 1; got {tuple(shift)}."
         )
     return (axis, int(offset), int(div))
-
-
-#: The most inputs of one CONCATENATION that LiteRT's XNNPACK delegate runs.
-XNNPACK_MAX_CONCAT_INPUTS = 5
-
-
-def _concatenate_channels(groups):
-    # Larger concatenations fall back to LiteRT's slower reference kernel.
-    while len(groups) > XNNPACK_MAX_CONCAT_INPUTS:
-        head = XNNPACK_MAX_CONCAT_INPUTS - 1
-        groups = [ops.concatenate(groups[:head], axis=-1), *groups[head:]]
-    return ops.concatenate(groups, axis=-1)
 
 
 def _shift_spatially(x, axis, offset):

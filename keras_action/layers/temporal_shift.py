@@ -4,6 +4,7 @@ from keras import ops
 
 from keras_action.layers import temporal
 from keras_action.layers.base import TemporalLayer, positive_int
+from keras_action.utils.torch_layout import TorchWeight
 
 
 def shift_kernel(channels, shift_div):
@@ -104,6 +105,12 @@ class TemporalShift(TemporalLayer):
         """Multiply-adds per frame: 3 per element when learnable, else none."""
         _, height, width, channels = input_shape
         return 3 * height * width * channels if self.learnable else 0
+
+    def torch_weights(self, prefix):
+        """The learnable kernel as ACTION's `action_shift`, Conv1d `(C, 1, 3)`."""
+        if not self.learnable:
+            return {}
+        return {f"{prefix}.weight": TorchWeight(self.kernel, (2, 0, 1))}
 
     def get_config(self):
         config = super().get_config()

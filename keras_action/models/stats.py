@@ -4,6 +4,8 @@ import math
 
 import keras
 
+from keras_action.layers.base import TemporalLayer
+
 _CONVOLUTIONS = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D)
 
 
@@ -50,7 +52,7 @@ def _frame_multiply_adds(model):
 
 
 def _layer_multiply_adds(layer):
-    if hasattr(layer, "count_multiply_adds"):
+    if isinstance(layer, TemporalLayer):
         return layer.count_multiply_adds(layer.input.shape)
     if isinstance(layer, keras.layers.Dense):
         return math.prod(layer.input.shape[1:]) * layer.units

@@ -46,7 +46,7 @@ def insert_temporal_layers(model, factory, before):
         lambda tensor: keras.Input(
             batch_shape=tensor.shape,
             dtype=tensor.dtype,
-            name=tensor._keras_history.operation.name,
+            name=tensor.name,
         ),
         model.input,
     )

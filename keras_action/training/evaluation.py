@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_action.export.predict import softmax
+from keras_action.utils.numerics import softmax
 
 
 def predict_scores(predict, dataset):
@@ -121,12 +121,12 @@ def evaluate(
             checked before any clip is read.
     """
     from keras_action import data
+    from keras_action.data.registry import DATASETS
     from keras_action.training import reports
-    from keras_action.training.trainer import LISTERS
 
     if not Path(model_path).is_file():
         raise FileNotFoundError(f"{model_path}: no such model file")
-    lister, _ = LISTERS[dataset]
+    lister, _ = DATASETS[dataset]
     samples = lister(data_dir, split)
     unlabelled = sum(label < 0 for label in samples.labels)
     if unlabelled:

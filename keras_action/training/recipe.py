@@ -6,6 +6,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from keras_action.utils.keras_internals import sublayers
+
 
 @dataclasses.dataclass(frozen=True)
 class Schedule:
@@ -70,8 +72,7 @@ def add_weight_decay(model, weight_decay):
 
 def _layers_in_order(layer):
     """Every layer, nested ones included, in the order the data flows."""
-    children = layer.layers if isinstance(layer, keras.Model) else layer._layers
-    for child in children:
+    for child in sublayers(layer):
         yield child
         yield from _layers_in_order(child)
 

@@ -11,6 +11,7 @@ import keras
 import tensorflow as tf
 
 from keras_action import data
+from keras_action.data.registry import DATASETS
 from keras_action.models import build_model
 from keras_action.training import reports
 from keras_action.training.callbacks import EpochSummary, SaveBestModel, StopOnNaN
@@ -26,14 +27,6 @@ from keras_action.training.recipe import (
 
 #: The whole dataset, as one worker sees it.
 SINGLE_WORKER = Worker()
-
-#: Per dataset: the function listing a split's samples, and the flip default
-#: (off: flipping turns "Swiping Left" into "Swiping Right").
-LISTERS = {
-    "jester": (data.list_jester, False),
-    "something_something_v2": (data.list_something_something_v2, False),
-    "egogesture": (data.list_egogesture, False),
-}
 
 
 class RunExistsError(FileExistsError):
@@ -111,7 +104,7 @@ def _clear_run(run):
 
 def _dataset(config, split, worker=SINGLE_WORKER):
     """One split, this worker's share of it, batched for this worker."""
-    lister, flip_default = LISTERS[config.dataset]
+    lister, flip_default = DATASETS[config.dataset]
     if config.batch_size % worker.count:
         raise ValueError(
             f"--batch-size {config.batch_size} is not divisible by the "

@@ -1,35 +1,88 @@
-"""Arguments of the temporal layers are checked where they are given, with
-errors naming them, instead of dividing by zero or silently doing nothing."""
+"""The protocol every temporal layer declares (`keras_action.layers.base`)."""
 
+import inspect
+
+import keras
 import numpy as np
 import pytest
 
 from keras_action import layers
+from keras_action.layers.base import ExcitationLayer, TemporalLayer
+from tests.layers import common
 
-FRAMES = np.zeros((8, 4, 4, 16), "float32")
+TEMPORAL_CLASSES = sorted(
+    (
+        cls
+        for cls in vars(layers).values()
+        if inspect.isclass(cls) and issubclass(cls, TemporalLayer)
+    ),
+    key=lambda cls: cls.__name__,
+)
+EXCITATIONS = [cls for cls in TEMPORAL_CLASSES if issubclass(cls, ExcitationLayer)]
+# Layers whose weights an official PyTorch checkpoint holds.
+OFFICIAL = {
+    "ActionBlock",
+    "ChannelExcitation",
+    "MotionExcitation",
+    "SpatioTemporalExcitation",
+    "TemporalShift",
+}
+
+
+def test_the_package_exports_every_temporal_layer():
+    names = {cls.__name__ for cls in TEMPORAL_CLASSES}
+    assert {"ActionBlock", "GateShift", "SMNetBlock", "TemporalShift"} <= names
+    assert len(EXCITATIONS) == 4
+
+
+@pytest.mark.parametrize("cls", TEMPORAL_CLASSES, ids=lambda cls: cls.__name__)
+def test_every_temporal_layer_counts_its_multiply_adds(cls):
+    layer = cls(num_segments=4)
+    frames = common.random_frames(channels=32)
+    layer(frames)
+    count = layer.count_multiply_adds(frames.shape)
+    assert isinstance(count, int) and count >= 0
+
+
+@pytest.mark.parametrize("cls", EXCITATIONS, ids=lambda cls: cls.__name__)
+def test_an_excitation_returns_its_gate_on_request(cls):
+    frames = common.random_frames(channels=32)
+    layer = cls(num_segments=4)
+    gate = keras.ops.convert_to_numpy(layer(frames, return_gate=True))
+    output = keras.ops.convert_to_numpy(layer(frames))
+    np.testing.assert_allclose(output, frames + frames * gate, rtol=1e-6, atol=1e-6)
+    n, h, w, c = frames.shape
+    expected = (n, h, w, 1) if layer.per_pixel_gate else (n, 1, 1, c)
+    assert gate.shape == expected
+    symbolic = layer(keras.KerasTensor(frames.shape), return_gate=True)
+    assert symbolic.shape == expected
+
+
+def test_official_layers_name_every_weight_once():
+    for layer in (
+        layers.ActionBlock(4),
+        layers.ActionBlock(4, paths=("me",)),
+        layers.TemporalShift(4, learnable=True),
+        layers.MotionExcitation(4),
+    ):
+        layer.build((8, 6, 6, 32))
+        named = layer.torch_weights("module")
+        variables = [weight.variable for weight in named.values()]
+        assert sorted(id(v) for v in variables) == sorted(id(w) for w in layer.weights)
+        assert all(name.startswith("module") for name in named)
+    assert layers.TemporalShift(4).torch_weights("shift") == {}
 
 
 @pytest.mark.parametrize(
-    "make, argument",
-    [
-        (lambda v: layers.TemporalShift(4, shift_div=v), "shift_div"),
-        (lambda v: layers.ActionBlock(4, shift_div=v), "shift_div"),
-        (lambda v: layers.ActionBlock(4, reduction=v), "reduction"),
-        (lambda v: layers.ChannelExcitation(4, reduction=v), "reduction"),
-        (lambda v: layers.MotionExcitation(4, reduction=v), "reduction"),
-        (lambda v: layers.SMNetBlock(4, reduction=v), "reduction"),
-        (lambda v: layers.TemporalShift(v), "num_segments"),
-        (lambda v: layers.SegmentConsensus(v), "num_segments"),
-    ],
+    "cls",
+    [cls for cls in TEMPORAL_CLASSES if cls.__name__ not in OFFICIAL],
+    ids=lambda cls: cls.__name__,
 )
-@pytest.mark.parametrize("value", [0, -2, 1.5, True])
-def test_counts_and_ratios_must_be_whole_positive_numbers(make, argument, value):
-    with pytest.raises(ValueError, match=f"`{argument}` must be a whole number"):
-        make(value)
-
-
-@pytest.mark.parametrize("learnable", [False, True])
-def test_shift_div_larger_than_the_channels_is_an_error(learnable):
-    with pytest.raises(ValueError, match="shift_div=32 shifts no channel .* 16"):
-        layers.TemporalShift(4, shift_div=32, learnable=learnable)(FRAMES)
-    assert layers.TemporalShift(4, shift_div=16)(FRAMES).shape == FRAMES.shape
+def test_layers_without_an_official_layout_say_so(cls):
+    layer = cls(num_segments=4)
+    layer.build((8, 6, 6, 32))
+    if not layer.weights:  # nothing to name, e.g. a fixed shift
+        assert layer.torch_weights("module") == {}
+        return
+    with pytest.raises(NotImplementedError, match=cls.__name__):
+        layer.torch_weights("module")

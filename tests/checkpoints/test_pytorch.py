@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_action.export.pytorch_checkpoint import (
+from keras_action.checkpoints.pytorch import (
     convert_checkpoint,
     infer_module,
     load_state_dict,
@@ -24,7 +24,7 @@ CLI = pathlib.Path(__file__).parents[2] / "conversion" / "from_pytorch.py"
 @pytest.fixture(scope="module")
 def reference():
     pytest.importorskip("torch")
-    from tests.export import pytorch_reference
+    from tests.checkpoints import pytorch_reference
 
     return pytorch_reference
 

@@ -4,38 +4,27 @@ The official code saves `{'state_dict': ..., 'optimizer': ...}` from a `TSN`
 module, usually under DataParallel (`module.` before every key): the backbone
 under `base_model.`, the classifier as `new_fc`, and each wrapped convolution
 as `<conv>.net` beside its temporal module (`<conv>.action_shift`, ...).
-Names are derived from the Keras layer names by rule, then checked strictly in
-both directions before any weight is set.
+Backbone names are derived from the Keras layer names by rule; each temporal
+layer names its own weights (`TemporalLayer.torch_weights`). The names are
+then checked strictly in both directions before any weight is set.
 """
 
 import os
 import pickle
 import re
-from typing import NamedTuple
 
 import keras
 import numpy as np
 
-from keras_action.layers import (
-    ActionBlock,
-    ChannelExcitation,
-    MotionExcitation,
-    SpatioTemporalExcitation,
-)
+from keras_action.layers.base import TemporalLayer
 from keras_action.models import build_model
+from keras_action.utils.torch_layout import standard_layer_weights
 
 # Official backbone names, and the Keras backbones computing the same network.
 BACKBONES = {"mobilenet_v2": "mobilenet_v2_torch", "resnet50": "resnet50_torch"}
 # BatchNorm's step counter has no Keras counterpart and no effect on inference.
 IGNORED_SUFFIX = ".num_batches_tracked"
 _LISTED = 20
-
-
-class _Target(NamedTuple):
-    """A Keras variable and the transposition from PyTorch's layout to it."""
-
-    variable: keras.Variable
-    axes: tuple | None = None
 
 
 def read_checkpoint(path):
@@ -190,7 +179,7 @@ def _keras_backbone(backbone):
 
 
 def _targets(model, backbone):
-    """Official parameter name -> Keras variable, for the whole model."""
+    """Official parameter name -> `TorchWeight`, for the whole model."""
     frame_model = _frame_model(model)
     prefixes = _PREFIXES[backbone](frame_model)
     names = {layer.name for layer in frame_model.layers}
@@ -200,14 +189,14 @@ def _targets(model, backbone):
         if target not in prefixes:
             continue
         prefix = f"base_model.{prefixes[target]}"
-        if layer.name != target:
-            targets.update(_temporal_targets(layer, prefix))
+        if isinstance(layer, TemporalLayer):
+            targets.update(layer.torch_weights(prefix))
         else:
             wrapped = f"{layer.name}_temporal" in names
             targets.update(
-                _layer_targets(layer, f"{prefix}.net" if wrapped else prefix)
+                standard_layer_weights(layer, f"{prefix}.net" if wrapped else prefix)
             )
-    targets.update(_layer_targets(model.get_layer("classifier"), "new_fc"))
+    targets.update(standard_layer_weights(model.get_layer("classifier"), "new_fc"))
     return targets
 
 
@@ -271,60 +260,6 @@ _PREFIXES = {
     "mobilenet_v2_torch": _mobilenet_v2_prefixes,
     "resnet50_torch": _resnet_prefixes,
 }
-
-
-def _layer_targets(layer, prefix):
-    """Targets of a standard Keras layer; none for a type that has no mapping."""
-    if isinstance(layer, keras.layers.DepthwiseConv2D):
-        # (C, 1, kh, kw) -> (kh, kw, C, 1)
-        return {f"{prefix}.weight": _Target(layer.kernel, (2, 3, 0, 1))}
-    if isinstance(layer, keras.layers.BatchNormalization):
-        return {
-            f"{prefix}.weight": _Target(layer.gamma),
-            f"{prefix}.bias": _Target(layer.beta),
-            f"{prefix}.running_mean": _Target(layer.moving_mean),
-            f"{prefix}.running_var": _Target(layer.moving_variance),
-        }
-    if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
-        # OIHW -> HWIO, and (out, in) -> (in, out).
-        axes = (2, 3, 1, 0) if isinstance(layer, keras.layers.Conv2D) else (1, 0)
-        targets = {f"{prefix}.weight": _Target(layer.kernel, axes)}
-        if layer.use_bias:
-            targets[f"{prefix}.bias"] = _Target(layer.bias)
-        return targets
-    return {}
-
-
-def _temporal_targets(layer, prefix):
-    """ACTION's `action_*` modules; none for TSM's shift, which has no weights."""
-    if not isinstance(layer, ActionBlock):
-        return {}
-    # Official (C, 1, 3) -> Keras DepthwiseConv1D (3, C, 1).
-    targets = {f"{prefix}.action_shift.weight": _Target(layer.shift.kernel, (2, 0, 1))}
-    for path in layer.excitations:
-        targets.update(_excitation_targets(path, f"{prefix}.action"))
-    return targets
-
-
-def _excitation_targets(path, prefix):
-    if isinstance(path, SpatioTemporalExcitation):
-        # OIDHW (1, 1, 3, 3, 3) -> DHWIO (3, 3, 3, 1, 1).
-        return {f"{prefix}_p1_conv1.weight": _Target(path.kernel, (2, 3, 4, 1, 0))}
-    if isinstance(path, ChannelExcitation):
-        return {
-            **_layer_targets(path.squeeze, f"{prefix}_p2_squeeze"),
-            # Conv1d (out, in, 3) -> Conv1D (3, in, out).
-            f"{prefix}_p2_conv1.weight": _Target(path.temporal_kernel, (2, 1, 0)),
-            **_layer_targets(path.expand, f"{prefix}_p2_expand"),
-        }
-    if isinstance(path, MotionExcitation):
-        return {
-            **_layer_targets(path.squeeze, f"{prefix}_p3_squeeze"),
-            **_layer_targets(path.batch_norm, f"{prefix}_p3_bn1"),
-            **_layer_targets(path.depthwise, f"{prefix}_p3_conv1"),
-            **_layer_targets(path.expand, f"{prefix}_p3_expand"),
-        }
-    return {}
 
 
 def _check_names(model, targets, state_dict, source):

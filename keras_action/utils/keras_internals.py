@@ -1,0 +1,18 @@
+"""The only place keras-action reads Keras' private attributes.
+
+Keras 3 has no public way to list a layer's sublayers or the nodes that call a
+layer in a functional model. Each use is kept here, checked on Keras 3.15.1,
+so that a Keras release that renames them breaks one file.
+"""
+
+import keras
+
+
+def sublayers(layer):
+    """The layers directly inside `layer`: a model's layers, or a layer's own."""
+    return list(layer.layers if isinstance(layer, keras.Model) else layer._layers)
+
+
+def call_nodes(layer):
+    """The nodes at which a functional model calls `layer`, in call order."""
+    return list(layer._inbound_nodes)
