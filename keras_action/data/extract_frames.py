@@ -9,7 +9,8 @@ Each video `<name>.<ext>` becomes `OUTPUT/<name>/00001.jpg, 00002.jpg, …`,
 which `load_jester`-style pipelines decode in the `tf.data` graph, much faster
 than decoding videos. Folders are searched (not recursively) for videos.
 Videos that cannot be decoded, or whose stream is damaged (see
-`keras_action.data.decode`), are reported and leave no folder behind; the exit
+`keras_action.data.decode`: the policy of the pipelines and of
+`keras-action predict`), are reported and leave no folder behind; the exit
 status is 1 if any failed.
 """
 
@@ -82,7 +83,8 @@ def extract_all(
     """Extracts many videos in parallel threads, with a progress bar.
 
     Returns:
-        `(frames written per extracted video name, {video: error message})`.
+        `(frames written per extracted video name, {video: error message})`;
+        each message names its video.
     """
     output = Path(output)
     progress = keras.utils.Progbar(len(videos), unit_name="video")
@@ -91,13 +93,19 @@ def extract_all(
     def work(video):
         folder = output / video.stem
         if folder.is_dir() and any(folder.iterdir()) and not overwrite:
-            return video, None, "exists (use --overwrite)"
+            return video, None, f"{video}: {folder} exists (use --overwrite)"
         if overwrite and folder.exists():
             shutil.rmtree(folder)
         try:
             return video, extract_video(video, folder, short_side, quality), None
         except (OSError, DataError) as error:
-            return video, None, str(error)
+            # Data errors and OSErrors with a file name already name the file.
+            message = str(error)
+            return (
+                video,
+                None,
+                message if str(video) in message else f"{video}: {message}",
+            )
 
     with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
         for video, count, error in pool.map(work, videos):
@@ -138,8 +146,8 @@ def main(argv=None):
     )
     frames = sum(done.values())
     print(f"extracted {len(done)} video(s), {frames} frames, into {args.output}")
-    for video, error in failed.items():
-        print(f"failed: {video}: {error}", file=sys.stderr)
+    for error in failed.values():
+        print(f"failed: {error}", file=sys.stderr)
     return 1 if failed else 0
 
 

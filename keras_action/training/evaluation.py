@@ -100,7 +100,8 @@ def evaluate(
     `eval_<split>` beside the model).
 
     Returns:
-        The metrics dict (`top1`, `top5`, `per_class`, `confusion`, ...).
+        The metrics dict (`top1`, `top5`, `per_class`, `confusion`, ...), and
+        `output`, the folder of the two files.
     """
     from keras_action import data
     from keras_action.training import reports
@@ -135,4 +136,4 @@ def evaluate(
     reports.plot_confusion_matrix(
         metrics["confusion"], samples.class_names, output / "confusion_matrix.png"
     )
-    return metrics
+    return {**metrics, "output": str(output)}

@@ -221,7 +221,7 @@ def test_a_file_that_is_not_a_checkpoint_is_refused(
 def test_missing_torch_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
 
-    with pytest.raises(ImportError, match=r"pip install keras-action\[torch\]"):
+    with pytest.raises(ImportError, match=r'pip install "keras-action\[torch\]"'):
         read_checkpoint("ckpt.pth.tar")
 
 
