@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from keras_action.utils.console import (
+    positive_int,
     quiet_tensorflow,
     run_reporting_errors,
     silenced_stderr,
@@ -35,13 +36,6 @@ from keras_action.export import (  # noqa: E402
 PROG = "export_tflite.py"
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
-    return value
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -58,7 +52,7 @@ def parse_args(argv=None):
         help="Jester-layout dataset for int8 calibration (default: synthetic clips)",
     )
     parser.add_argument(
-        "--calibration-clips", type=_positive_int, default=200, help="for int8"
+        "--calibration-clips", type=positive_int, default=200, help="for int8"
     )
     parser.add_argument(
         "--labels",

@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from keras_action.utils.console import (
+    positive_int,
     quiet_tensorflow,
     run_reporting_errors,
     silenced_stderr,
@@ -54,13 +55,6 @@ def main(argv=None):
     return run_reporting_errors(f"keras-action {args.command}", args.run, args)
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
-    return value
-
-
 @command("predict", "Classify a video or a folder of frames with a .tflite model.")
 def _predict_arguments(parser):
     parser.add_argument("source", help="video file, or folder of frame images")
@@ -71,11 +65,11 @@ def _predict_arguments(parser):
         "without one, classes are printed as indices)",
     )
     parser.add_argument(
-        "--top", type=_positive_int, default=5, help="classes to print (default 5)"
+        "--top", type=positive_int, default=5, help="classes to print (default 5)"
     )
     parser.add_argument(
         "--threads",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="CPU threads (default: LiteRT's choice)",
     )
@@ -152,7 +146,7 @@ def _benchmark_arguments(parser):
     )
     parser.add_argument(
         "--calibration-clips",
-        type=_positive_int,
+        type=positive_int,
         default=8,
         help="synthetic clips calibrating the int8 files",
     )

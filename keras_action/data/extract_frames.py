@@ -21,11 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
-import keras
 
 from keras_action.data import decode
 from keras_action.data.errors import DataError
 from keras_action.data.samples import VIDEO_EXTENSIONS
+from keras_action.utils.console import quiet_tensorflow
 
 
 def extract_video(video, folder, short_side=None, quality=90):
@@ -86,6 +86,8 @@ def extract_all(
         `(frames written per extracted video name, {video: error message})`;
         each message names its video.
     """
+    import keras  # its backend, TensorFlow, takes seconds to import
+
     output = Path(output)
     progress = keras.utils.Progbar(len(videos), unit_name="video")
     done, failed = {}, {}
@@ -138,6 +140,7 @@ def main(argv=None):
         "--overwrite", action="store_true", help="replace existing folders"
     )
     args = parser.parse_args(argv)
+    quiet_tensorflow()
     videos = find_videos(args.inputs)
     if not videos:
         parser.error("no video files found")

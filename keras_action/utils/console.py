@@ -9,6 +9,7 @@ library itself never does this, so programs that import keras-action keep
 their own logging.
 """
 
+import argparse
 import contextlib
 import os
 import sys
@@ -78,3 +79,11 @@ def run_reporting_errors(prog, run, *arguments):
     except (ValueError, OSError) as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
     return 1
+
+
+def positive_int(text):
+    """`argparse` type of counts that must be 1 or more (`--top`, `--threads`)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value

@@ -51,10 +51,10 @@ def test_piped_logs_have_one_plain_line_per_epoch(piped_run):
     assert "\r" not in result.stdout and "\x1b" not in result.stdout
     lines = result.stdout.splitlines()
     epochs = [line for line in lines if line.lower().startswith("epoch")]
-    # 6 training clips in batches of 4: one step, known from the first epoch.
+    # 12 training clips in batches of 4.
     assert [line.split("  ")[:2] for line in epochs] == [
-        ["epoch 1/2", "1 steps"],
-        ["epoch 2/2", "1 steps"],
+        ["epoch 1/2", "3 steps"],
+        ["epoch 2/2", "3 steps"],
     ]
     assert lines[-1] == f"results in {output}"
     assert "oneDNN" not in result.stderr and "absl" not in result.stderr
