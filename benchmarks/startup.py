@@ -56,7 +56,9 @@ def run_once(command):
     """Wall and CPU seconds of one run of `command` (a list)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -84,7 +86,6 @@ def main():
                 str(video),
             ],  # fmt: skip
         }
-        env_note = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
         times = {name: [] for name in commands}
         for round_ in range(args.repeats + 1):
             for name, command in commands.items():
@@ -118,7 +119,6 @@ def main():
                 "repeats": args.repeats,
                 "python": platform.python_version(),
                 "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-                "TF_CPP_MIN_LOG_LEVEL": env_note,
                 "results": rows,
             },
             indent=2,
