@@ -4,13 +4,17 @@
         --backbone mobilenet_v2 --num-classes 27 --segments 8 \\
         --output action_jester.keras [--module action|tsm|tsn]
 
-Needs PyTorch: `pip install keras-action[torch]`. See docs/conversion.md.
+Needs PyTorch: `pip install "keras-action[tensorflow,torch]"`. See docs/conversion.md.
 """
 
 import argparse
 
-from keras_action.checkpoints import BACKBONES, convert_checkpoint
-from keras_action.models import model_stats
+from keras_action.utils.console import quiet_tensorflow
+
+quiet_tensorflow()  # before Keras imports TensorFlow
+
+from keras_action.checkpoints import BACKBONES, convert_checkpoint  # noqa: E402
+from keras_action.models import model_stats  # noqa: E402
 
 
 def parse_args(argv=None):

@@ -4,10 +4,11 @@
         --split validation --clips 2 --crops 3
 """
 
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from keras_action.utils.console import quiet_tensorflow
+
+quiet_tensorflow()  # before anything imports TensorFlow
 
 from keras_action.training.cli import evaluate_main  # noqa: E402
 

@@ -6,10 +6,11 @@
     python examples/train_jester.py --demo
 """
 
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from keras_action.utils.console import quiet_tensorflow
+
+quiet_tensorflow()  # before anything imports TensorFlow
 
 from keras_action.training.cli import main  # noqa: E402
 

@@ -6,6 +6,8 @@ Subpackages load on first use, so that the LiteRT runtime
 
 import importlib
 
+import wrapt
+
 from keras_action.utils.lazy import lazy_attributes, missing_dependency_hint
 
 __version__ = "0.1.0"
@@ -26,7 +28,7 @@ __getattr__, __dir__ = lazy_attributes(
 __all__ = __dir__()
 
 
-def _register_saved_classes():
+def _register_saved_classes(keras_module):
     """Imports the classes that saved models name, for `keras.saving.load_model`.
 
     Layers need Keras with a backend; trained models also name the optimizer
@@ -41,4 +43,7 @@ def _register_saved_classes():
                 raise
 
 
-_register_saved_classes()
+# Importing Keras imports its backend (TensorFlow: seconds), which
+# `keras-action --help` and `predict` with a `.tflite` never need: the classes
+# are registered as soon as Keras is imported, by whoever imports it.
+wrapt.register_post_import_hook(_register_saved_classes, "keras")

@@ -1,15 +1,23 @@
-"""The `keras-action` command line: `keras-action <command> [options]`.
+"""keras-action: video action recognition for Keras 3, on phones and headsets.
 
-Commands register themselves with `command(name, help)`, so that new ones
-(e.g. `train`, `evaluate`) are one decorated function each. Heavy imports
-happen inside the commands: `predict` on a `.tflite` needs no TensorFlow.
+Run `keras-action COMMAND --help` for a command's options. `predict` needs only
+the LiteRT runtime (`pip install "keras-action[litert]"`); `train`, `evaluate`
+and `benchmark` need TensorFlow (`pip install "keras-action[tensorflow]"`).
 """
 
 import argparse
 import sys
 
-from keras_action.utils.lazy import missing_dependency_hint
+from keras_action.utils.console import (
+    positive_int,
+    quiet_tensorflow,
+    run_reporting_errors,
+    silenced_stderr,
+)
 
+# Each command is one decorated function (`command(name, help)`) that adds its
+# arguments; heavy imports happen inside the commands, so that `--help` is
+# instant and `predict` on a `.tflite` needs no TensorFlow.
 _COMMANDS = {}
 
 
@@ -24,8 +32,15 @@ def command(name, help, **parser_options):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="keras-action", description=__doc__)
-    subparsers = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="keras-action",
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    subparsers = parser.add_subparsers(
+        dest="command", required=True, title="commands", metavar="COMMAND"
+    )
     for name, (help, configure, options) in _COMMANDS.items():
         configure(subparsers.add_parser(name, help=help, description=help, **options))
     return parser
@@ -37,17 +52,7 @@ def main(argv=None):
     if rest and not getattr(args, "passes_rest", False):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     args.rest = rest
-    try:
-        return args.run(args) or 0
-    except ModuleNotFoundError as error:
-        hint = missing_dependency_hint(error)
-        if hint is None:
-            raise
-        print(f"keras-action {args.command}: error: {hint}", file=sys.stderr)
-        return 1
-    except (ValueError, OSError) as error:
-        print(f"keras-action {args.command}: error: {error}", file=sys.stderr)
-        return 1
+    return run_reporting_errors(f"keras-action {args.command}", args.run, args)
 
 
 @command("predict", "Classify a video or a folder of frames with a .tflite model.")
@@ -55,45 +60,96 @@ def _predict_arguments(parser):
     parser.add_argument("source", help="video file, or folder of frame images")
     parser.add_argument("--model", required=True, help="the .tflite file")
     parser.add_argument(
-        "--labels", help="class names, one per line (default: labels.txt beside it)"
+        "--labels",
+        help="class names, one per line (default: labels.txt beside the model; "
+        "without one, classes are printed as indices)",
     )
-    parser.add_argument("--top", type=int, default=5, help="classes to print")
-    parser.add_argument("--threads", type=int, default=None, help="CPU threads")
-    parser.add_argument("--image", help="write the sampled frames and prediction here")
+    parser.add_argument(
+        "--top", type=positive_int, default=5, help="classes to print (default 5)"
+    )
+    parser.add_argument(
+        "--threads",
+        type=positive_int,
+        default=None,
+        help="CPU threads (default: LiteRT's choice)",
+    )
+    parser.add_argument(
+        "--image", help="write the sampled frames and prediction here (.png, .jpg)"
+    )
     parser.set_defaults(run=_predict)
 
 
 def _predict(args):
-    from pathlib import Path
+    from keras_action.export.predict import (
+        check_image_path,
+        classify,
+        draw_prediction,
+    )
+    from keras_action.export.runner import LiteRTRunner
 
-    from keras_action.export.predict import classify, draw_prediction
-    from keras_action.export.runner import LiteRTRunner, read_labels
-
-    labels = args.labels or Path(args.model).with_name("labels.txt")
-    runner = LiteRTRunner(args.model, num_threads=args.threads)
-    clip, top = classify(runner, args.source, read_labels(labels), args.top)
+    if args.image:
+        check_image_path(args.image)
+    # LiteRT announces its XNNPACK delegate and FFmpeg each broken packet on
+    # stderr; a damaged video is reported by the decode policy instead.
+    with silenced_stderr():
+        runner = LiteRTRunner(args.model, num_threads=args.threads)
+    class_names = _class_names(args.labels, args.model, runner.num_classes)
+    with silenced_stderr():
+        clip, top = classify(runner, args.source, class_names, args.top)
     for name, probability in top:
         print(f"{probability:7.2%}  {name}")
     if args.image:
         draw_prediction(clip, top, args.image)
+        print(f"wrote {args.image}")
 
 
-@command("benchmark", "LiteRT size and latency of TSN, TSM and ACTION, side by side.")
+def _class_names(labels, model, num_classes):
+    """The labels file's names; class indices, with a notice, when there is none."""
+    from pathlib import Path
+
+    from keras_action.export.runner import read_labels
+
+    if labels:
+        return read_labels(labels)
+    default = Path(model).with_name("labels.txt")
+    if default.is_file():
+        return read_labels(default)
+    print(
+        f"keras-action predict: no {default}; printing class indices "
+        "(pass --labels FILE for names).",
+        file=sys.stderr,
+    )
+    return [str(index) for index in range(num_classes)]
+
+
+@command(
+    "benchmark",
+    "LiteRT size and latency of TSN, TSM and ACTION, side by side.",
+    formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+)
 def _benchmark_arguments(parser):
-    parser.add_argument("--backbones", default="mobilenet_v2,resnet50_torch")
-    parser.add_argument("--modules", default="tsn,tsm,action")
-    parser.add_argument("--segments", type=int, default=8)
-    parser.add_argument("--image-size", type=int, default=224)
-    parser.add_argument("--classes", type=int, default=27)
+    parser.add_argument(
+        "--backbones", default="mobilenet_v2,resnet50_torch", help="comma-separated"
+    )
+    parser.add_argument("--modules", default="tsn,tsm,action", help="comma-separated")
+    parser.add_argument("--segments", type=int, default=8, help="frames per clip")
+    parser.add_argument("--image-size", type=int, default=224, help="pixels")
+    parser.add_argument("--classes", type=int, default=27, help="classifier outputs")
     parser.add_argument("--threads", default="1,2", help="thread counts")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
     parser.add_argument("--repeats", type=int, default=3, help="runs per round")
     parser.add_argument(
         "--repeats-for",
         default="",
-        help="per-backbone repeats, e.g. resnet50_torch=1",
+        help="per-backbone repeats, e.g. resnet50_torch=1 (default: --repeats "
+        "for all)%(default).0s",
     )
-    parser.add_argument("--calibration-clips", type=int, default=8)
+    parser.add_argument(
+        "--calibration-clips",
+        type=positive_int,
+        default=8,
+        help="synthetic clips calibrating the int8 files",
+    )
     parser.add_argument(
         "--top1",
         action="append",
@@ -106,6 +162,7 @@ def _benchmark_arguments(parser):
 
 
 def _benchmark(args):
+    quiet_tensorflow()
     from keras_action.export.benchmark import run_benchmark, save_results, table
 
     threads = tuple(int(t) for t in args.threads.split(","))
@@ -142,10 +199,6 @@ def _pairs(items, convert):
     return pairs
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def _delegate(function_name):
     """Hands the rest of the command line to `keras_action.training.cli`.
 
@@ -162,6 +215,7 @@ def _delegate(function_name):
 
 
 def _run_training_cli(function_name, args):
+    quiet_tensorflow()
     from keras_action.training import cli
 
     return getattr(cli, function_name)(args.rest, prog=f"keras-action {args.command}")
@@ -173,3 +227,7 @@ command(
 command(
     "evaluate", "Evaluate a .keras or .tflite model on a dataset split.", add_help=False
 )(_delegate("evaluate_main"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,9 +1,12 @@
 """`keras-action predict` / `benchmark` and `conversion/export_tflite.py`."""
 
+import gc
 import importlib.util
 import json
+import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -12,8 +15,10 @@ import pytest
 
 from keras_action import build_model
 from keras_action.cli import main
-from keras_action.data import segment_indices
-from keras_action.export import read_clip, to_tflite
+from keras_action.data import extract_frames, segment_indices
+from keras_action.data.decode import FrameCountCache
+from keras_action.data.errors import VideoDecodeError
+from keras_action.export import calibration_clips, read_clip, to_tflite
 from keras_action.export.benchmark import table
 from keras_action.export.predict import centre_indices
 
@@ -56,7 +61,9 @@ def test_predict_prints_top5_and_draws_the_clip(
         ]
     )
     assert code == 0
-    top = predictions(capsys.readouterr().out)
+    *rows, last = capsys.readouterr().out.splitlines()
+    assert last == f"wrote {image}"
+    top = predictions("\n".join(rows))
     assert len(top) == 5
     assert {name for name, _ in top} <= set(CLASSES)
     shares = [share for _, share in top]
@@ -96,22 +103,165 @@ def test_centre_indices_match_the_data_pipeline(segments):
         np.testing.assert_array_equal(centre_indices(frames, segments), expected)
 
 
-def test_export_script_writes_model_and_labels(keras_model, tmp_path, capsys):
-    run = tmp_path / "run"
-    run.mkdir()
-    keras_model.save(run / "model.keras")
-    (run / "labels.txt").write_text("\n".join(CLASSES))
+@pytest.fixture(scope="module")
+def export_script():
     spec = importlib.util.spec_from_file_location(
         "export_tflite", ROOT / "conversion" / "export_tflite.py"
     )
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
+    return script
+
+
+@pytest.fixture(scope="module")
+def saved_run(keras_model, tmp_path_factory):
+    """A run directory as training leaves it: the classes are in metrics.json."""
+    run = tmp_path_factory.mktemp("trained")
+    keras_model.save(run / "model.keras")
+    (run / "metrics.json").write_text(json.dumps({"class_names": CLASSES}))
+    return run
+
+
+def test_export_script_writes_model_and_labels(
+    export_script, keras_model, tmp_path, capsys
+):
+    run = tmp_path / "run"
+    run.mkdir()
+    keras_model.save(run / "model.keras")
+    (run / "labels.txt").write_text("\n".join(CLASSES))
     output = tmp_path / "out" / "tsm.tflite"
-    assert (
-        script.main(["--model", str(run / "model.keras"), "--output", str(output)]) == 0
-    )
-    assert "tsm.tflite" in capsys.readouterr().out
+    arguments = ["--model", str(run / "model.keras"), "--output", str(output)]
+    assert export_script.main(arguments) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"wrote {output} and labels.txt (")
+    # The edge check's verdict, in one line.
+    assert out[1].startswith("edge check passed: ")
+    assert "every op on XNNPACK" in out[1]
     assert (output.parent / "labels.txt").read_text().split() == CLASSES
+
+
+@pytest.mark.parametrize("quantize", ["none", "int8"])
+def test_labels_travel_from_the_run_to_predict(
+    export_script, saved_run, tmp_path, capsys, videos, quantize
+):
+    output = tmp_path / f"{quantize}.tflite"
+    arguments = ["--model", str(saved_run / "model.keras"), "--output", str(output)]
+    arguments += ["--quantize", quantize, "--calibration-clips", "2"]
+    assert export_script.main(arguments) == 0
+    assert (tmp_path / "labels.txt").read_text().split() == CLASSES
+    capsys.readouterr()
+    assert main(["predict", "--model", str(output), str(videos / "frames_bbb")]) == 0
+    assert {name for name, _ in predictions(capsys.readouterr().out)} <= set(CLASSES)
+
+
+def test_export_checks_the_labels_count(export_script, saved_run, tmp_path, capsys):
+    labels = tmp_path / "labels.txt"
+    labels.write_text("one\ntwo\n")
+    arguments = ["--model", str(saved_run / "model.keras"), "--labels", str(labels)]
+    assert export_script.main([*arguments, "--output", str(tmp_path / "m.tflite")]) == 1
+    error = capsys.readouterr().err.splitlines()
+    assert error == [
+        f"export_tflite.py: error: {labels} names 2 classes but the model has 6."
+    ]
+    assert not (tmp_path / "m.tflite").exists()
+
+
+def test_int8_export_needs_a_calibration_clip(export_script, saved_run, capsys):
+    arguments = ["--model", str(saved_run / "model.keras"), "--output", "x.tflite"]
+    with pytest.raises(SystemExit) as exit_info:
+        export_script.main(
+            [*arguments, "--quantize", "int8", "--calibration-clips", "0"]
+        )
+    assert exit_info.value.code == 2
+    assert "--calibration-clips: must be 1 or more" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="at least 1 calibration clip"):
+        to_tflite(build_model("mobilenet_v2", "tsn", 2, 2, 32), quantize="int8",
+                  representative_clips=[], num_calibration_clips=0)  # fmt: skip
+
+
+def test_synthetic_calibration_data_is_removed(monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dataset = calibration_clips(num_segments=2, image_size=32)
+    assert next(iter(dataset))[0].shape == (2, 32, 32, 3)
+    assert any(tmp_path.iterdir())
+    del dataset
+    gc.collect()
+    assert not any(tmp_path.iterdir())
+
+
+def test_predict_without_labels_prints_class_indices(tmp_path, keras_model, videos):
+    model = tmp_path / "bare.tflite"
+    to_tflite(keras_model, model)
+    result = run_without_backends("predict", "--model", model, videos / "frames_bbb")
+    assert result.returncode == 0, result.stderr
+    assert {name for name, _ in predictions(result.stdout)} <= set("012345")
+    assert result.stderr.splitlines() == [
+        f"keras-action predict: no {tmp_path / 'labels.txt'}; printing class "
+        "indices (pass --labels FILE for names)."
+    ]
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (["--top", "0"], "argument --top: must be 1 or more, got 0"),
+        (["--top", "-1"], "argument --top: must be 1 or more, got -1"),
+        (["--threads", "0"], "argument --threads: must be 1 or more, got 0"),
+    ],
+)
+def test_predict_rejects_bad_counts(tflite_path, videos, capsys, option, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(
+            [
+                "predict",
+                "--model",
+                str(tflite_path),
+                str(videos / "frames_bbb"),
+                *option,
+            ]
+        )
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_predict_checks_the_image_format_first(tflite_path, videos, capsys, tmp_path):
+    image = tmp_path / "prediction.xyz"
+    arguments = ["predict", "--model", str(tflite_path), str(videos / "frames_bbb")]
+    assert main([*arguments, "--image", str(image)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no result before the error
+    assert captured.err.splitlines() == [
+        f"keras-action predict: error: {image}: OpenCV cannot write this image "
+        "format; use .png or .jpg."
+    ]
+
+
+def test_one_policy_for_damaged_videos(tflite_path, videos, tmp_path, capsys):
+    """`corrupted.mp4` (28 of 50 frames) is refused by predict, the pipelines and
+    extract_frames alike, each naming the file once."""
+    video = videos / "corrupted.mp4"
+    reason = f"{video}: damaged stream: 28 of the 50 frames announced decode"
+    assert main(["predict", "--model", str(tflite_path), str(video)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"keras-action predict: error: {reason}"
+    ]
+    with pytest.raises(VideoDecodeError, match="damaged stream"):
+        FrameCountCache()(video)
+    assert extract_frames.main([str(video), "-o", str(tmp_path)]) == 1
+    error = capsys.readouterr().err
+    assert error.splitlines() == [f"failed: {reason}"]
+
+
+def test_install_hints_are_quoted():
+    """One form everywhere: `pip install "keras-action[extra]"`."""
+    unquoted = re.compile(r"pip install keras-action\[")
+    files = [*ROOT.glob("*.md"), *ROOT.glob("docs/*.md"), *ROOT.rglob("*.py")]
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in files
+        if ".venv" not in path.parts and unquoted.search(path.read_text())
+    ]
+    assert offenders == []
 
 
 def fake_variant(module, flops, fp32, int8):
@@ -210,3 +360,53 @@ def test_commands_that_need_tensorflow_say_which_extra_installs_it():
     result = run_without_backends("train", "--demo")
     assert result.returncode == 1
     assert 'pip install "keras-action[tensorflow]"' in result.stderr
+
+
+#: Imports the command line, runs it, and prints the heavy modules it imported.
+IMPORTED = """
+import json, sys
+from keras_action.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+heavy = {"keras", "tensorflow", "torch", "jax", "matplotlib"}
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & heavy)))
+"""
+
+
+def heavy_imports(*arguments):
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORTED, *map(str, arguments)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1]), result.stdout
+
+
+def test_help_is_written_for_users_and_imports_no_backend():
+    imported, help_text = heavy_imports("--help")
+    assert imported == []
+    assert "usage: keras-action [-h] COMMAND" in help_text
+    for name in ("predict", "benchmark", "train", "evaluate"):
+        assert f"    {name}" in help_text
+    assert 'pip install "keras-action[litert]"' in help_text
+    assert "register" not in help_text  # no word on how commands are coded
+
+
+def test_predict_with_a_tflite_imports_no_backend(tflite_path, videos):
+    imported, output = heavy_imports(
+        "predict", "--model", tflite_path, videos / "bbb_opening_h264.mp4"
+    )
+    assert imported == []
+    assert len(predictions("\n".join(output.splitlines()[:-1]))) == 5
+
+
+def test_benchmark_help_shows_the_defaults(capsys):
+    with pytest.raises(SystemExit):
+        main(["benchmark", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "(default: mobilenet_v2,resnet50_torch)" in out
+    assert "(default: 8)" in out

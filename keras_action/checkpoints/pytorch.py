@@ -162,7 +162,8 @@ def _import_torch():
         import torch
     except ImportError as error:
         raise ImportError(
-            "Reading PyTorch checkpoints needs PyTorch: pip install keras-action[torch]"
+            "Reading PyTorch checkpoints needs PyTorch: "
+            'pip install "keras-action[torch]"'
         ) from error
     return torch
 

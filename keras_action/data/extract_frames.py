@@ -9,7 +9,8 @@ Each video `<name>.<ext>` becomes `OUTPUT/<name>/00001.jpg, 00002.jpg, …`,
 which `load_jester`-style pipelines decode in the `tf.data` graph, much faster
 than decoding videos. Folders are searched (not recursively) for videos.
 Videos that cannot be decoded, or whose stream is damaged (see
-`keras_action.data.decode`), are reported and leave no folder behind; the exit
+`keras_action.data.decode`: the policy of the pipelines and of
+`keras-action predict`), are reported and leave no folder behind; the exit
 status is 1 if any failed.
 """
 
@@ -20,11 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
-import keras
 
 from keras_action.data import decode
 from keras_action.data.errors import DataError
 from keras_action.data.samples import VIDEO_EXTENSIONS
+from keras_action.utils.console import quiet_tensorflow
 
 
 def extract_video(video, folder, short_side=None, quality=90):
@@ -104,13 +105,16 @@ def extract_all(
     """Extracts many videos in parallel threads, with a progress bar.
 
     Returns:
-        `(frames written per extracted video name, {video: error message})`.
+        `(frames written per extracted video name, {video: error message})`;
+        each message names its video.
 
     Raises:
         DataError: two videos would share an output folder (checked before
             any work starts).
     """
     output_names(videos)
+    import keras  # its backend, TensorFlow, takes seconds to import
+
     output = Path(output)
     progress = keras.utils.Progbar(len(videos), unit_name="video")
     done, failed = {}, {}
@@ -118,13 +122,19 @@ def extract_all(
     def work(video):
         folder = output / video.stem
         if folder.is_dir() and any(folder.iterdir()) and not overwrite:
-            return video, None, "exists (use --overwrite)"
+            return video, None, f"{video}: {folder} exists (use --overwrite)"
         if overwrite and folder.exists():
             shutil.rmtree(folder)
         try:
             return video, extract_video(video, folder, short_side, quality), None
         except (OSError, DataError) as error:
-            return video, None, str(error)
+            # Data errors and OSErrors with a file name already name the file.
+            message = str(error)
+            return (
+                video,
+                None,
+                message if str(video) in message else f"{video}: {message}",
+            )
 
     with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
         for video, count, error in pool.map(work, videos):
@@ -157,6 +167,7 @@ def main(argv=None):
         "--overwrite", action="store_true", help="replace existing folders"
     )
     args = parser.parse_args(argv)
+    quiet_tensorflow()
     videos = find_videos(args.inputs)
     if not videos:
         parser.error("no video files found")
@@ -169,8 +180,8 @@ def main(argv=None):
     )
     frames = sum(done.values())
     print(f"extracted {len(done)} video(s), {frames} frames, into {args.output}")
-    for video, error in failed.items():
-        print(f"failed: {video}: {error}", file=sys.stderr)
+    for error in failed.values():
+        print(f"failed: {error}", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -55,6 +55,17 @@ class EdgeReport:
         found.extend(f"GPU delegate: {message}" for message in self.gpu_messages)
         return found
 
+    def verdict(self):
+        """The check in one line: what passed, or every problem."""
+        problems = self.problems
+        if problems:
+            return f"edge check FAILED: {'; '.join(problems)}"
+        return (
+            f"edge check passed: {len(self.ops)} builtin op types, no custom or "
+            f"Flex op, no tensor of rank > {MAX_RANK}, every op on XNNPACK, "
+            "GPU delegate compatible"
+        )
+
 
 def check_edge(model):
     """Inspects a `.tflite` file (path or `bytes`) against the edge rules.

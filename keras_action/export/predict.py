@@ -43,13 +43,15 @@ def read_clip(source, num_segments, image_size):
         uint8 RGB pixels `(T, image_size, image_size, 3)`.
 
     Raises:
-        VideoDecodeError: the video or folder cannot be read; names the file.
+        VideoDecodeError: the video or folder cannot be read, or the video's
+            stream is damaged (`keras_action.data.decode`); names the file.
     """
     source = Path(source)
     if source.is_dir():
         frames = _read_folder(source, num_segments)
     else:
-        indices = centre_indices(count_frames(source, 0), num_segments)
+        # The pipelines' policy: a damaged stream is an error, not a clip.
+        indices = centre_indices(count_frames(source), num_segments)
         frames = read_frames(source, indices)
     return np.stack([_centre_crop(frame, image_size) for frame in frames])
 
@@ -80,6 +82,8 @@ def _centre_crop(frame, image_size):
 
 def top_classes(logits, class_names, k=5):
     """The `k` most probable classes as `(name, probability)`, best first."""
+    if k < 1:
+        raise ValueError(f"k must be 1 or more, got {k}.")
     logits = np.asarray(logits, np.float64).reshape(-1)
     if len(class_names) != logits.size:
         raise ValueError(
@@ -97,8 +101,17 @@ def classify(runner, source, class_names, k=5):
     return clip, top_classes(runner(clip)[0], class_names, k)
 
 
+def check_image_path(path):
+    """Raises `ValueError` unless OpenCV can write an image at `path`."""
+    if not cv2.haveImageWriter(str(path)):
+        raise ValueError(
+            f"{path}: OpenCV cannot write this image format; use .png or .jpg."
+        )
+
+
 def draw_prediction(clip, top, path):
     """Writes the sampled frames side by side, with the top classes, as an image."""
+    check_image_path(path)
     strip = cv2.cvtColor(np.concatenate(list(clip), axis=1), cv2.COLOR_RGB2BGR)
     scale = max(1, 160 // clip.shape[1])
     strip = cv2.resize(strip, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)

@@ -1,7 +1,7 @@
 """`LiteRTRunner`: runs an exported clip classifier with LiteRT, without TensorFlow.
 
 Only NumPy and `ai_edge_litert` are imported here, so `pip install
-keras-action[litert]` can run `.tflite` files on a machine without TensorFlow.
+"keras-action[litert]"` can run `.tflite` files on a machine without TensorFlow.
 """
 
 import time
@@ -80,6 +80,7 @@ class LiteRTRunner:
 
     @property
     def num_classes(self):
+        """K, the length of the logits."""
         return int(self._output["shape"][-1])
 
     @property

@@ -8,7 +8,9 @@ Android cannot run).
 """
 
 import os
+import shutil
 import tempfile
+import weakref
 from pathlib import Path
 
 import keras
@@ -142,6 +144,11 @@ def to_tflite(
         raise ValueError(
             'quantize="int8" needs `representative_clips` for calibration.'
         )
+    if quantize == "int8" and num_calibration_clips < 1:
+        raise ValueError(
+            f'quantize="int8" needs at least 1 calibration clip; got '
+            f"num_calibration_clips={num_calibration_clips}."
+        )
     function = clip_function(model)
     converter = tf.lite.TFLiteConverter.from_concrete_functions(
         [function.get_concrete_function()], tf.Module()
@@ -252,7 +259,8 @@ def calibration_clips(num_segments, image_size, data_dir=None, split="train", se
         image_size: frame height and width.
         data_dir: a Jester-layout dataset (see `keras_action.data.load_jester`);
             `None` writes a small synthetic one (`write_synthetic_jester`) in a
-            temporary folder.
+            temporary folder, removed with the dataset (at the latest when
+            the process exits).
         split: the split to draw clips from.
         seed: shuffling seed, so that calibration sees every class early.
 
@@ -261,14 +269,16 @@ def calibration_clips(num_segments, image_size, data_dir=None, split="train", se
     """
     from keras_action.data import load_jester, write_synthetic_jester
 
+    temporary = None
     if data_dir is None:
+        temporary = tempfile.mkdtemp(prefix="keras_action_")
         data_dir = write_synthetic_jester(
-            os.path.join(tempfile.mkdtemp(prefix="keras_action_"), "calibration"),
+            os.path.join(temporary, "calibration"),
             clips_per_class=16,
             image_size=(max(image_size, 48), max(image_size * 4 // 3, 64)),
             seed=seed,
         )
-    return load_jester(
+    dataset = load_jester(
         data_dir,
         split,
         num_segments=num_segments,
@@ -279,3 +289,6 @@ def calibration_clips(num_segments, image_size, data_dir=None, split="train", se
         seed=seed,
         dtype="float32",
     )
+    if temporary is not None:
+        weakref.finalize(dataset, shutil.rmtree, temporary, ignore_errors=True)
+    return dataset

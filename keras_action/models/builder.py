@@ -1,5 +1,8 @@
 """`build_model`: a complete video classifier from a backbone and a temporal module."""
 
+import os
+from pathlib import Path
+
 import keras
 
 from keras_action import layers
@@ -74,12 +77,7 @@ def build_model(
     _check_arguments(num_classes, num_segments, image_size, dropout)
     spec = get_backbone(backbone)
     mode = _normalization_mode(normalization, spec.normalization)
-    frame_model = spec.constructor(
-        input_shape=(image_size, image_size, 3),
-        include_top=False,
-        weights=weights,
-        pooling="avg",
-    )
+    frame_model = _frame_model(spec, backbone, image_size, weights)
     factory = temporal_module(module, num_segments, shift_div, reduction)
     if factory is not None:
         frame_model = insert_temporal_layers(
@@ -126,3 +124,25 @@ def _normalization_mode(normalization, default):
             f"got {normalization!r}."
         )
     return mode
+
+
+def _frame_model(spec, backbone, image_size, weights):
+    """The backbone; an offline ImageNet download becomes an `OSError` that says why."""
+    try:
+        return spec.constructor(
+            input_shape=(image_size, image_size, 3),
+            include_top=False,
+            weights=weights,
+            pooling="avg",
+        )
+    except Exception as error:
+        # Keras reports a failed download as a bare `Exception`.
+        if weights != "imagenet" or "URL fetch failure" not in str(error):
+            raise
+        cache = Path(os.environ.get("KERAS_HOME", "~/.keras")) / "models"
+        raise OSError(
+            f"cannot download the ImageNet weights of {backbone}: they need network "
+            f"access once, then Keras keeps them in {cache}; copy that folder from "
+            "a machine that has them, or pass a weights file instead "
+            f"(--weights PATH). ({str(error).splitlines()[0]})"
+        ) from None

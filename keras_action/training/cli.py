@@ -6,10 +6,13 @@ import functools
 import sys
 from pathlib import Path
 
+from keras_action.models.backbones import BACKBONES
+from keras_action.models.modules import MODULES
 from keras_action.training import reports
 from keras_action.training.config import TrainConfig
 from keras_action.training.distribute import STRATEGIES
 from keras_action.training.recipe import SCHEDULES
+from keras_action.utils.console import run_reporting_errors
 
 #: `--demo`: synthetic time-reversed pairs, small frames, CPU-sized budget.
 DEMO = {
@@ -36,33 +39,53 @@ def add_train_arguments(parser):
     defaults = TrainConfig()
     add = parser.add_argument
     add("--data-dir", help="dataset folder (Jester layout for --dataset jester)")
-    add("--dataset", default="jester", choices=sorted(SCHEDULES))
-    add("--backbone", default=defaults.backbone)
-    add("--module", default=defaults.module, help="action, tsm, tsn, ste, ce, me")
-    add("--segments", type=int, default=defaults.segments)
-    add("--image-size", type=int, default=defaults.image_size)
+    add("--dataset", default="jester", choices=sorted(SCHEDULES), help="layout")
+    add("--backbone", default=defaults.backbone, choices=BACKBONES, help="2-D CNN")
+    add(
+        "--module",
+        default=defaults.module,
+        choices=MODULES,
+        help="temporal module in the backbone (tsn: none)",
+    )
+    add("--segments", type=int, default=defaults.segments, help="frames per clip")
+    add("--image-size", type=int, default=defaults.image_size, help="pixels")
     add("--epochs", type=int, help="default: the dataset's schedule (Jester: 30)")
     add("--batch-size", type=int, default=defaults.batch_size, help="global batch")
-    add("--lr", type=float, default=defaults.lr)
+    add("--lr", type=float, default=defaults.lr, help="base learning rate")
     add("--lr-steps", type=_steps, help="epochs dividing the lr by 10, e.g. 10,20,25")
-    add("--momentum", type=float, default=defaults.momentum)
-    add("--weight-decay", type=float, default=defaults.weight_decay)
-    add("--clip-gradient", type=float, default=defaults.clip_gradient)
-    add("--dropout", type=float, default=defaults.dropout)
+    add("--momentum", type=float, default=defaults.momentum, help="SGD momentum")
+    add("--weight-decay", type=float, default=defaults.weight_decay, help="L2")
+    add(
+        "--clip-gradient",
+        type=float,
+        default=defaults.clip_gradient,
+        help="global gradient norm (0: no clipping)",
+    )
+    add("--dropout", type=float, default=defaults.dropout, help="before classifier")
     add("--bn-momentum", type=float, default=defaults.bn_momentum, help="Keras style")
     add("--partial-bn", action="store_true", help="freeze all BatchNorm but the first")
     add("--fc-lr5", action="store_true", help="5x learning rate for the classifier")
     add("--flip", action=argparse.BooleanOptionalAction, help="random flips")
-    add("--weights", default="none", help="none, imagenet, or a backbone weights file")
+    add(
+        "--weights",
+        default="none",
+        help="backbone weights: none, imagenet (downloaded once into "
+        "~/.keras/models), or a weights file",
+    )
     add("--normalization", help="pixel normalisation; default: the backbone's own")
-    add("--strategy", default="auto", choices=STRATEGIES)
+    add("--strategy", default="auto", choices=STRATEGIES, help="tf.distribute")
     add("--cpu-replicas", type=int, default=0, help="mirror over N logical CPUs")
-    add("--mixed-precision", default="none", choices=("none", "float16", "bfloat16"))
+    add(
+        "--mixed-precision",
+        default="none",
+        choices=("none", "float16", "bfloat16"),
+        help="compute dtype",
+    )
     add("--jit-compile", action="store_true", help="compile with XLA")
     add("--output", default=defaults.output, help="run directory")
-    add("--seed", type=int, default=defaults.seed)
+    add("--seed", type=int, default=defaults.seed, help="data and weights")
     add("--overwrite", action="store_true", help="replace a finished run")
-    add("--quiet", action="store_true", help="no progress bars")
+    add("--quiet", action="store_true", help="print nothing but errors")
     add("--demo", action="store_true", help="synthetic data: ACTION-Net vs TSN")
     return parser
 
@@ -106,7 +129,8 @@ def train_on_synthetic_pairs(modules, output, make_config=TrainConfig, seed=0):
         settings = {**DEMO, "module": module, "data_dir": str(data_dir)}
         config = make_config(**settings, output=str(output / module))
         shape = f"{config.segments}x{config.image_size}²"
-        print(f"\n=== {module}: {config.backbone}, {shape} ===", flush=True)
+        if config.verbose:
+            print(f"\n=== {module}: {config.backbone}, {shape} ===", flush=True)
         results[module] = train(config)
     return results
 
@@ -121,8 +145,9 @@ def run_demo(arguments):
         seed=arguments.seed,
     )
     rows = [_summary_row(module, metrics) for module, metrics in results.items()]
-    print("\nSynthetic time-reversed pairs (validation):")
-    print(reports.format_table(rows, _SUMMARY_COLUMNS))
+    if not arguments.quiet:
+        print("\nSynthetic time-reversed pairs (validation):")
+        print(reports.format_table(rows, _SUMMARY_COLUMNS))
     return rows
 
 
@@ -146,24 +171,34 @@ def _summary_row(name, metrics):
 
 
 def main(argv=None, prog=None):
+    """`keras-action train`; returns the exit status (errors: one line, 1)."""
     parser = argparse.ArgumentParser(
-        prog=prog, description="Train a keras-action video model."
+        prog=prog,
+        description="Train a keras-action video model. The run directory "
+        "(--output) receives model.keras, metrics.json, history.csv, curves and "
+        "a confusion matrix; a killed run resumes when started again.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     arguments = add_train_arguments(parser).parse_args(argv)
+    if not (arguments.demo or arguments.data_dir):
+        parser.error("--data-dir is required (or --demo for synthetic data)")
+    return run_reporting_errors(parser.prog, _train, arguments)
+
+
+def _train(arguments):
     if arguments.demo:
         run_demo(arguments)
         return 0
-    if not arguments.data_dir:
-        parser.error("--data-dir is required (or --demo for synthetic data)")
     from keras_action.training.trainer import train
 
     metrics = train(config_from_arguments(arguments))
-    if metrics is not None:
+    if metrics is not None and not arguments.quiet:
         print(
             reports.format_table(
                 [_summary_row(arguments.module, metrics)], _SUMMARY_COLUMNS
             )
         )
+        print(f"results in {metrics['config']['output']}")
     return 0
 
 
@@ -176,17 +211,28 @@ def add_evaluate_arguments(parser):
     add("--clips", type=int, default=1, help="clips per video (K)")
     add("--crops", type=int, default=1, choices=(1, 3), help="crops per clip")
     add("--batch-size", type=int, default=8)
-    add("--output", help="folder for metrics.json and confusion_matrix.png")
+    add(
+        "--output",
+        help="folder for metrics.json and confusion_matrix.png "
+        "(default: eval_SPLIT beside the model)",
+    )
     return parser
 
 
 def evaluate_main(argv=None, prog=None):
-    from keras_action.training.evaluation import evaluate
-
+    """`keras-action evaluate`; returns the exit status (errors: one line, 1)."""
     parser = argparse.ArgumentParser(
-        prog=prog, description="Evaluate a keras-action model."
+        prog=prog,
+        description="Evaluate a .keras or .tflite model on a dataset split.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     arguments = add_evaluate_arguments(parser).parse_args(argv)
+    return run_reporting_errors(parser.prog, _evaluate, arguments)
+
+
+def _evaluate(arguments):
+    from keras_action.training.evaluation import evaluate
+
     metrics = evaluate(
         arguments.model,
         arguments.data_dir,
@@ -207,6 +253,7 @@ def evaluate_main(argv=None, prog=None):
         f"top-5 {100 * metrics['top5']:.2f}%  ({metrics['num_samples']} videos, "
         f"{arguments.clips} clip(s) x {arguments.crops} crop(s))"
     )
+    print(f"wrote metrics.json and confusion_matrix.png to {metrics['output']}")
     return 0
 
 

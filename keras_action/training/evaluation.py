@@ -112,7 +112,8 @@ def evaluate(
     `eval_<split>` beside the model).
 
     Returns:
-        The metrics dict (`top1`, `top5`, `per_class`, `confusion`, ...).
+        The metrics dict (`top1`, `top5`, `per_class`, `confusion`, ...), and
+        `output`, the folder of the two files.
 
     Raises:
         ValueError: the split has unlabelled clips (e.g. "test": there is no
@@ -168,4 +169,4 @@ def evaluate(
     reports.plot_confusion_matrix(
         metrics["confusion"], samples.class_names, output / "confusion_matrix.png"
     )
-    return metrics
+    return {**metrics, "output": str(output)}

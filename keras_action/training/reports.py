@@ -12,9 +12,12 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+#: Classes up to which every cell of the confusion matrix gets its count.
+MAX_ANNOTATED_CLASSES = 40
+
 
 def read_history(path):
-    """Per-epoch logs from a `CSVLogger` file, one row per epoch.
+    """Per-epoch logs from an `EpochCSVLogger` file (epochs from 1), one row each.
 
     A run killed between writing its CSV row and its backup repeats that epoch
     on resume; the last row of each epoch wins.
@@ -25,7 +28,7 @@ def read_history(path):
             rows[int(row["epoch"])] = {
                 key: float(value) for key, value in row.items() if key != "epoch"
             }
-    return [{"epoch": epoch + 1, **rows[epoch]} for epoch in sorted(rows)]
+    return [{"epoch": epoch, **rows[epoch]} for epoch in sorted(rows)]
 
 
 def best_value(history, key="val_top1"):
@@ -56,11 +59,26 @@ def plot_training_curves(history, path):
 
 
 def plot_confusion_matrix(confusion, class_names, path, title="Confusion matrix"):
+    """Rows: true class, columns: predicted; each cell shows its clip count.
+
+    The colour is the share of the true class, so rare and common classes
+    read alike; counts are written in every non-zero cell (all cells up to
+    `MAX_ANNOTATED_CLASSES` classes, beyond which they would not fit).
+    """
     confusion = np.asarray(confusion)
     size = max(5, 0.35 * len(class_names) + 3)
     figure, axis = plt.subplots(figsize=(size, size))
     totals = np.maximum(confusion.sum(axis=1, keepdims=True), 1)
-    image = axis.imshow(confusion / totals, cmap="Blues", vmin=0, vmax=1)
+    shares = confusion / totals
+    image = axis.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    if len(class_names) <= MAX_ANNOTATED_CLASSES:
+        for (row, column), count in np.ndenumerate(confusion):
+            if count:
+                colour = "white" if shares[row, column] > 0.5 else "black"
+                axis.text(
+                    column, row, str(count), ha="center", va="center",
+                    fontsize=7, color=colour,
+                )  # fmt: skip
     ticks = np.arange(len(class_names))
     axis.set_xticks(ticks, class_names, rotation=90, fontsize=7)
     axis.set_yticks(ticks, class_names, fontsize=7)

@@ -14,7 +14,13 @@ from keras_action import data
 from keras_action.data.registry import DATASETS
 from keras_action.models import build_model
 from keras_action.training import reports
-from keras_action.training.callbacks import EpochSummary, SaveBestModel, StopOnNaN
+from keras_action.training.callbacks import (
+    EpochCSVLogger,
+    EpochSummary,
+    SaveBestModel,
+    StepProgress,
+    StopOnNaN,
+)
 from keras_action.training.distribute import Worker, make_strategy
 from keras_action.training.evaluation import classification_metrics, predict_scores
 from keras_action.training.optimizer import LayerwiseSGD
@@ -24,6 +30,7 @@ from keras_action.training.recipe import (
     set_batch_norm_momentum,
     step_decay,
 )
+from keras_action.utils.console import is_terminal
 
 #: The whole dataset, as one worker sees it.
 SINGLE_WORKER = Worker()
@@ -75,8 +82,9 @@ def train(config):
             train_set,
             validation_data=validation_set,
             epochs=config.epochs,
-            callbacks=_callbacks(config, run, worker),
-            verbose=config.verbose if worker.is_chief else 0,
+            callbacks=_callbacks(config, run, worker, train_set.steps),
+            # Keras prints only the bar of `StepProgress`, on terminals.
+            verbose=int(_shows_progress(config, worker)),
             shuffle=False,  # the pipeline shuffles
         )
     if not worker.is_chief:
@@ -112,8 +120,9 @@ def _dataset(config, split, worker=SINGLE_WORKER):
         )
     training = split == "train"
     flip = flip_default if config.flip is None else config.flip
+    samples = _shard(lister(config.data_dir, split), worker)
     dataset = data.build_dataset(
-        _shard(lister(config.data_dir, split), worker),
+        samples,
         num_segments=config.segments,
         image_size=config.image_size,
         training=training,
@@ -132,6 +141,8 @@ def _dataset(config, split, worker=SINGLE_WORKER):
     )
     sharded = dataset.with_options(options)
     sharded.class_names, sharded.skipped = dataset.class_names, dataset.skipped
+    # Training drops the last partial batch; skipped samples can make it fewer.
+    sharded.steps = len(samples) // (config.batch_size // worker.count)
     return sharded
 
 
@@ -181,7 +192,11 @@ def _compiled_model(config, num_classes):
     return model
 
 
-def _callbacks(config, run, worker):
+def _shows_progress(config, worker):
+    return bool(config.verbose) and worker.is_chief and is_terminal()
+
+
+def _callbacks(config, run, worker, steps):
     """Files and pictures from the chief only; a backup per worker, written last.
 
     The backup comes after the epoch's CSV row and checkpoint: a run killed
@@ -195,10 +210,12 @@ def _callbacks(config, run, worker):
         StopOnNaN(),
         keras.callbacks.LearningRateScheduler(step_decay(config.lr, config.lr_steps)),
     ]
+    if _shows_progress(config, worker):
+        callbacks.append(StepProgress(steps))  # erased before the epoch's line
     if worker.is_chief:
         callbacks += [
             SaveBestModel(run / "model.keras", "val_top1", best=_best_so_far(run)),
-            keras.callbacks.CSVLogger(str(run / "history.csv"), append=True),
+            EpochCSVLogger(str(run / "history.csv"), append=True),
             keras.callbacks.TensorBoard(str(run / "logs")),
             EpochSummary(config.epochs, print_fn=print if config.verbose else _silent),
         ]

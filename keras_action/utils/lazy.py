@@ -1,6 +1,6 @@
 """Package attributes loaded on first use, and hints for missing extras.
 
-`pip install keras-action[litert]` installs neither TensorFlow nor a Keras
+`pip install "keras-action[litert]"` installs neither TensorFlow nor a Keras
 backend, so the packages (`keras_action`, `keras_action.data`,
 `keras_action.export`, `keras_action.training`) import their submodules only
 when one of their names is used.

@@ -239,7 +239,7 @@ def test_text_empty_and_truncated_files_are_named(
 def test_missing_torch_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
 
-    with pytest.raises(ImportError, match=r"pip install keras-action\[torch\]"):
+    with pytest.raises(ImportError, match=r'pip install "keras-action\[torch\]"'):
         read_checkpoint("ckpt.pth.tar")
 
 

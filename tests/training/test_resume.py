@@ -35,7 +35,7 @@ def test_a_run_killed_mid_epoch_resumes_and_completes_its_epochs(tiny_jester, tm
     while _backed_up_epoch(tmp_path) is None and time.monotonic() < deadline:
         assert process.poll() is None, process.stdout.read()[-3000:]
         time.sleep(0.2)
-    assert _epochs_logged(history) == [0]
+    assert _epochs_logged(history) == [1]
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert (tmp_path / "backup").exists()
@@ -44,8 +44,8 @@ def test_a_run_killed_mid_epoch_resumes_and_completes_its_epochs(tiny_jester, tm
 
     processes.finish(processes.start(arguments))
     logged = _epochs_logged(history)
-    assert logged.count(0) == 1, f"epoch 1 was trained again: {logged}"
-    assert sorted(set(logged)) == [0, 1, 2]
+    assert logged.count(1) == 1, f"epoch 1 was trained again: {logged}"
+    assert sorted(set(logged)) == [1, 2, 3]
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["epochs_completed"] == 3
     assert not (tmp_path / "backup").exists()

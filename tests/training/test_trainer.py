@@ -9,7 +9,7 @@ import pytest
 from keras_action.training import TrainConfig
 from keras_action.training.callbacks import TrainingDiverged
 from keras_action.training.cli import evaluate_main, main
-from keras_action.training.trainer import RunExistsError, _compiled_model
+from keras_action.training.trainer import RunExistsError, _compiled_model, train
 from tests.training.conftest import tiny_arguments
 
 
@@ -52,9 +52,11 @@ def test_the_run_directory_holds_every_output(finished_run, tiny_jester):
     assert not (finished_run / "backup").exists()
 
 
-def test_a_finished_run_is_not_overwritten(finished_run, tiny_jester):
+def test_a_finished_run_is_not_overwritten(finished_run, tiny_jester, capsys):
     with pytest.raises(RunExistsError, match="--overwrite"):
-        main(tiny_arguments(tiny_jester, finished_run))
+        train(TrainConfig(data_dir=str(tiny_jester), output=str(finished_run)))
+    assert main(tiny_arguments(tiny_jester, finished_run)) == 1
+    assert "--overwrite" in capsys.readouterr().err
 
 
 def test_overwrite_replaces_the_run_files_only(tiny_jester, tmp_path):

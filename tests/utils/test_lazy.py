@@ -51,9 +51,18 @@ def test_a_lazy_name_whose_dependency_is_missing_says_what_to_install(monkeypatc
     )
 
 
-def test_importing_the_package_registers_what_saved_models_name():
+@pytest.mark.parametrize(
+    "imports",
+    [
+        "import keras, keras_action",
+        # The package imports no Keras; its classes register when Keras comes.
+        "import keras_action, sys\nassert 'keras' not in sys.modules\nimport keras",
+        "import tensorflow, keras_action, keras",
+    ],
+)
+def test_importing_the_package_registers_what_saved_models_name(imports):
     script = (
-        "import keras, keras_action\n"
+        f"{imports}\n"
         "for name in ('ActionBlock', 'LayerwiseSGD', 'ReplicaL2'):\n"
         "    assert keras.saving.get_registered_object(f'keras_action>{name}'), name\n"
     )

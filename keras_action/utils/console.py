@@ -1,0 +1,89 @@
+"""What the project's commands print: no library noise, plain logs when piped.
+
+TensorFlow 2.21 writes its start-up messages (oneDNN, CUDA drivers, CPU
+features, "All log messages before absl::InitializeLog()") from C++ before its
+logging is configured, so `TF_CPP_MIN_LOG_LEVEL` does not hide them; they are
+hidden by pointing the process' stderr at /dev/null while TensorFlow imports.
+Commands call `quiet_tensorflow()` before anything imports TensorFlow; the
+library itself never does this, so programs that import keras-action keep
+their own logging.
+"""
+
+import argparse
+import contextlib
+import os
+import sys
+
+from keras_action.utils.lazy import missing_dependency_hint
+
+#: C++ log level of TensorFlow and XLA: errors reach Python as exceptions, so
+#: the commands hide every C++ log line. Set `TF_CPP_MIN_LOG_LEVEL=0` to see them.
+QUIET_LOG_LEVEL = "3"
+
+
+@contextlib.contextmanager
+def silenced_stderr():
+    """Sends file descriptor 2 (C and C++ writes included) to /dev/null.
+
+    Python exceptions raised inside still propagate; only what libraries print
+    is lost, so keep the block to a library call whose output is noise.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def quiet_tensorflow():
+    """Imports TensorFlow (and Keras) without its log noise; idempotent."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", QUIET_LOG_LEVEL)
+    if "tensorflow" in sys.modules or os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0":
+        return
+    with silenced_stderr():
+        try:
+            import tensorflow  # noqa: F401
+        except ModuleNotFoundError:
+            return  # the command names the missing extra when it needs it
+    from absl import logging
+
+    logging.set_verbosity(logging.ERROR)
+
+
+def is_terminal(stream=None):
+    """Whether `stream` (default: stdout) is an interactive terminal."""
+    stream = sys.stdout if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def run_reporting_errors(prog, run, *arguments):
+    """Runs a command; a known mistake becomes one line on stderr and status 1.
+
+    Known mistakes are bad input (`ValueError`, which the data errors are),
+    files (`OSError`, e.g. an existing run or missing weights) and missing
+    optional dependencies, which get the extra that installs them.
+    """
+    try:
+        return run(*arguments) or 0
+    except ModuleNotFoundError as error:
+        hint = missing_dependency_hint(error)
+        if hint is None:
+            raise
+        print(f"{prog}: error: {hint}", file=sys.stderr)
+    except (ValueError, OSError) as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+    return 1
+
+
+def positive_int(text):
+    """`argparse` type of counts that must be 1 or more (`--top`, `--threads`)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value

@@ -1,0 +1,127 @@
+"""`keras-action train` / `evaluate` as a user meets them: logs, errors, help."""
+
+import csv
+import os
+import subprocess
+import sys
+
+import pytest
+
+from keras_action.models.modules import MODULES
+from keras_action.training.callbacks import StepProgress
+from keras_action.training.cli import evaluate_main, main
+from tests.training.conftest import tiny_arguments
+
+
+def run_command(*arguments, env=None):
+    """`python -m keras_action.cli ...` with its output piped, as in a log file."""
+    return subprocess.run(
+        [sys.executable, "-m", "keras_action.cli", *map(str, arguments)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def without_tf_log_level():
+    env = dict(os.environ)
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def piped_run(tiny_jester, tmp_path_factory):
+    """A 2-epoch run whose stdout is a pipe, not a terminal."""
+    output = tmp_path_factory.mktemp("piped")
+    arguments = [a for a in tiny_arguments(tiny_jester, output) if a != "--quiet"]
+    result = subprocess.run(
+        [sys.executable, "-m", "keras_action.cli", "train", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=without_tf_log_level(),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return output, result
+
+
+def test_piped_logs_have_one_plain_line_per_epoch(piped_run):
+    output, result = piped_run
+    assert "\r" not in result.stdout and "\x1b" not in result.stdout
+    lines = result.stdout.splitlines()
+    epochs = [line for line in lines if line.lower().startswith("epoch")]
+    # 12 training clips in batches of 4.
+    assert [line.split("  ")[:2] for line in epochs] == [
+        ["epoch 1/2", "3 steps"],
+        ["epoch 2/2", "3 steps"],
+    ]
+    assert lines[-1] == f"results in {output}"
+    assert "oneDNN" not in result.stderr and "absl" not in result.stderr
+
+
+def test_history_counts_epochs_from_one(piped_run):
+    output, _ = piped_run
+    with open(output / "history.csv") as file:
+        assert [int(row["epoch"]) for row in csv.DictReader(file)] == [1, 2]
+
+
+def test_rerunning_a_finished_run_is_one_line_and_status_1(piped_run, tiny_jester):
+    output, _ = piped_run
+    result = run_command("train", *tiny_arguments(tiny_jester, output))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"keras-action train: error: {output} already holds a finished run "
+        "(metrics.json); pass --overwrite to replace it or choose another --output."
+    ]
+
+
+def test_quiet_prints_nothing(tiny_jester, tmp_path, capsys):
+    assert main(tiny_arguments(tiny_jester, tmp_path, "--epochs", "1")) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_evaluate_says_where_it_wrote(piped_run, tiny_jester, tmp_path, capsys):
+    output, _ = piped_run
+    model, report = output / "model.keras", tmp_path / "report"
+    arguments = ["--model", model, "--data-dir", tiny_jester, "--output", report]
+    assert evaluate_main(list(map(str, arguments))) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last == f"wrote metrics.json and confusion_matrix.png to {report}"
+    assert (report / "metrics.json").is_file()
+    assert (report / "confusion_matrix.png").is_file()
+
+
+def test_imagenet_weights_offline_say_what_to_do(tiny_jester, tmp_path):
+    # An empty Keras cache and a proxy that refuses connections: no network used.
+    refused = "http://127.0.0.1:9"
+    env = {"KERAS_HOME": str(tmp_path / "keras"), "HTTPS_PROXY": refused}
+    env["https_proxy"] = refused
+    arguments = tiny_arguments(tiny_jester, tmp_path / "run", "--weights", "imagenet")
+    result = run_command("train", *arguments, env=env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    error = result.stderr.splitlines()[-1]
+    assert error.startswith("keras-action train: error: cannot download the ImageNet")
+    assert "need network access once" in error
+    assert str(tmp_path / "keras" / "models") in error
+    assert "--weights PATH" in error
+
+
+def test_train_help_lists_every_module_and_runs_as_a_module():
+    # `python -m keras_action.cli train` reaches the training options, and the
+    # TensorFlow it imports prints nothing.
+    result = run_command("train", "--help", env=without_tf_log_level())
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "usage: keras-action train" in result.stdout
+    assert "{" + ",".join(MODULES) + "}" in result.stdout
+    assert "(default: 0.01)" in result.stdout  # --lr shows its default
+
+
+def test_step_progress_knows_the_steps_from_the_first_epoch():
+    progress = StepProgress(steps=7)
+    progress.set_params({"verbose": 1, "epochs": 3, "steps": None})
+    assert progress.target == 7
+    progress.set_params({"verbose": 1, "epochs": 3, "steps": 5})
+    assert progress.target == 5  # a dataset of known length wins
