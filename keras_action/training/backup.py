@@ -38,7 +38,7 @@ RESUMABLE_CHANGES = frozenset(
 )
 
 
-class BackupError(RuntimeError):
+class BackupError(OSError):
     """A run's backups exist but none of them can be read."""
 
 

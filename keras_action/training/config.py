@@ -58,5 +58,9 @@ class TrainConfig:
                 "mixed_precision must be 'none', 'float16' or 'bfloat16'; "
                 f"got {self.mixed_precision!r}."
             )
+        for name in ("epochs", "batch_size"):
+            value = getattr(self, name)
+            if value < 1:
+                raise ValueError(f"{name} must be at least 1; got {value}.")
         if not 0 <= self.max_skipped <= 1:
             raise ValueError(f"max_skipped must be in [0, 1]; got {self.max_skipped}.")

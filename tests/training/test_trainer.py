@@ -164,3 +164,9 @@ def test_an_epoch_skipping_more_than_max_skipped_is_an_error(own_jester):
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["skipped_samples"]["train"] == 2
     assert metrics["epochs_completed"] == 1
+
+
+@pytest.mark.parametrize("setting", ["epochs", "batch_size"])
+def test_zero_epochs_or_batch_size_is_an_error(setting):
+    with pytest.raises(ValueError, match=f"{setting} must be at least 1; got 0"):
+        TrainConfig(**{setting: 0})
