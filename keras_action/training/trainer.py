@@ -168,11 +168,15 @@ def _discard_unbacked_work(run, epochs_done):
     """Removes what a killed run wrote after its last backup.
 
     Its rows of `history.csv` for later epochs (which will be trained again)
-    and the temporary files of interrupted writes.
+    and the temporary files and backups of interrupted writes.
     """
     reports.truncate_history(run / "history.csv", epochs_done)
-    for partial in run.glob(f"{atomic.PARTIAL_PREFIX}*"):
-        partial.unlink(missing_ok=True)
+    for folder in (run, run / "backup"):
+        for partial in folder.glob(f"{atomic.PARTIAL_PREFIX}*"):
+            if partial.is_dir():
+                shutil.rmtree(partial, ignore_errors=True)
+            else:
+                partial.unlink(missing_ok=True)
 
 
 #: What a run writes; `--overwrite` removes these and nothing else.

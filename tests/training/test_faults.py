@@ -92,6 +92,7 @@ def run_with_kills(data_dir, root, moments):
         if _outcome(_start(data_dir, run, moment), moment) == "finished":
             _check_finished(run)
             assert not (run / "backup").exists()
+            assert not list(run.rglob(".partial-*")), "leftovers of killed writes"
             index += 1
             run = root / f"run{index}"
             continue
@@ -103,6 +104,7 @@ def run_with_kills(data_dir, root, moments):
     if run.exists():
         assert _outcome(_start(data_dir, run, NEVER), NEVER) == "finished"
         _check_finished(run)
+        assert not list(run.rglob(".partial-*")), "leftovers of killed writes"
     return kills
 
 
@@ -123,6 +125,7 @@ def test_kills_during_the_backup_and_the_report(tiny_jester, tmp_path):
     moment = ("report", "-", 1)
     assert _outcome(_start(tiny_jester, run, moment), moment) == "killed"
     assert not (run / "metrics.json").exists()
+    assert not list(run.rglob(".partial-*")), "the torn backup was not removed"
     trained = {
         name: (run / name).stat().st_mtime_ns for name in ("history.csv", "model.keras")
     }
