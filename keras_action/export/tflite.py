@@ -42,6 +42,7 @@ def clip_function(model):
     Returns:
         A `tf.function` with input signature `clip: (T, H, W, 3) float32`.
     """
+    model = in_float32(model)
     layers = _clip_layers(model)
     _, steps, height, width, channels = model.input_shape
     spec = tf.TensorSpec((steps, height, width, channels), tf.float32, name=INPUT_NAME)
@@ -58,6 +59,42 @@ def clip_function(model):
         return {OUTPUT_NAME: tf.cast(outputs, tf.float32)}
 
     return serve
+
+
+def in_float32(model):
+    """`model`, or a float32 copy of it when it computes in another precision.
+
+    A model trained under a mixed-precision policy keeps float16 (or bfloat16)
+    computation in its layers' configs; LiteRT's builtin ops do not take all of
+    those, and quantization is chosen at conversion anyway. The copy has the
+    same architecture and the same (float32) weights, every layer computing in
+    float32.
+    """
+    layers = model._flatten_layers(include_self=False)
+    if all(layer.dtype_policy.compute_dtype == "float32" for layer in layers):
+        return model
+    serialized = keras.saving.serialize_keras_object(model)
+    serialized.pop("compile_config", None)
+    previous = keras.config.dtype_policy()
+    # Sublayers made in a layer's constructor take the global policy.
+    keras.config.set_dtype_policy("float32")
+    try:
+        copy = keras.saving.deserialize_keras_object(_float32_policies(serialized))
+    finally:
+        keras.config.set_dtype_policy(previous)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _float32_policies(config):
+    """`config` with every dtype policy replaced by float32."""
+    if isinstance(config, list):
+        return [_float32_policies(item) for item in config]
+    if not isinstance(config, dict):
+        return config
+    if config.get("class_name") == "DTypePolicy":
+        return {**config, "config": {**config["config"], "name": "float32"}}
+    return {key: _float32_policies(value) for key, value in config.items()}
 
 
 def _clip_layers(model):

@@ -1,12 +1,13 @@
 """Callbacks of the training loop that Keras does not have."""
 
 import math
-import os
 import sys
 import time
 from pathlib import Path
 
 import keras
+
+from keras_action.utils import atomic
 
 
 class TrainingDiverged(RuntimeError):
@@ -29,6 +30,70 @@ class StopOnNaN(keras.callbacks.TerminateOnNaN):
                 f"The training loss became {float(loss)} at batch {batch}. No model "
                 "was saved for this epoch; try a lower --lr, or fewer mixed-precision "
                 "layers."
+            )
+
+
+class TrainingDataError(ValueError):
+    """The training data gave no batch, or too many of its samples were unreadable."""
+
+
+def check_batches(num_samples, batch_size):
+    """Raises `TrainingDataError` when `num_samples` make no whole batch.
+
+    Training keeps whole batches only, so a split smaller than a batch would
+    train nothing and still "succeed".
+    """
+    if num_samples < batch_size:
+        raise TrainingDataError(
+            f"The training split has {num_samples} sample(s), fewer than a batch "
+            f"of {batch_size}: no training step would run. Lower --batch-size or "
+            "check the annotations."
+        )
+
+
+class CheckSkippedSamples(keras.callbacks.Callback):
+    """Stops training when an epoch trained on nothing or skipped too much.
+
+    Unreadable samples are skipped and counted by the pipeline (`SkipReport`);
+    an epoch that skipped more than `max_skipped` of `num_samples`, or that ran
+    no training step at all, raises `TrainingDataError` at its end, before
+    anything is saved for it (put this callback before those that save).
+
+    Args:
+        num_samples: training samples one epoch reads.
+        skipped: the training dataset's `SkipReport`.
+        max_skipped: the largest tolerated fraction of skipped samples, in
+            [0, 1]; 1 tolerates any number (as long as one step runs).
+    """
+
+    def __init__(self, num_samples, skipped, max_skipped):
+        super().__init__()
+        self.num_samples = num_samples
+        self.skipped = skipped
+        self.max_skipped = max_skipped
+        self._steps = self._skipped_before = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._steps = 0
+        self._skipped_before = self.skipped.count
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._steps += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        skipped = self.skipped.count - self._skipped_before
+        share = f"{skipped} of its {self.num_samples} training samples"
+        if self._steps == 0:
+            raise TrainingDataError(
+                f"Epoch {epoch + 1} ran no training step: it skipped {share} as "
+                "unreadable (see the warnings above for the files)."
+            )
+        if skipped > self.max_skipped * self.num_samples:
+            raise TrainingDataError(
+                f"Epoch {epoch + 1} skipped {share} as unreadable "
+                f"({100 * skipped / self.num_samples:.1f}%), more than --max-skipped "
+                f"{self.max_skipped:g}; nothing was saved for this epoch. Fix or "
+                "remove those files (see the warnings above), or raise --max-skipped."
             )
 
 
@@ -133,6 +198,5 @@ class SaveBestModel(keras.callbacks.Callback):
             return
         if self.best is None or value > self.best:
             self.best = float(value)
-            partial = self.path.with_name(f"{self.path.stem}.partial.keras")
-            self.model.save(partial)
-            os.replace(partial, self.path)
+            with atomic.atomic_path(self.path) as partial:
+                self.model.save(partial)

@@ -84,6 +84,12 @@ def add_train_arguments(parser):
     add("--jit-compile", action="store_true", help="compile with XLA")
     add("--output", default=defaults.output, help="run directory")
     add("--seed", type=int, default=defaults.seed, help="data and weights")
+    add(
+        "--max-skipped",
+        type=float,
+        default=defaults.max_skipped,
+        help="largest fraction of unreadable training samples an epoch may skip",
+    )
     add("--overwrite", action="store_true", help="replace a finished run")
     add("--quiet", action="store_true", help="print nothing but errors")
     add("--demo", action="store_true", help="synthetic data: ACTION-Net vs TSN")

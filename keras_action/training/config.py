@@ -8,7 +8,8 @@ class TrainConfig:
     """Everything a training run depends on; saved in `metrics.json`.
 
     Defaults are the ACTION-Net recipe for Jester (`lr_steps` and `epochs`
-    follow `dataset` when left as `None`).
+    follow `dataset` when left as `None`). `max_skipped` is the largest
+    fraction of the training samples an epoch may skip as unreadable.
     """
 
     data_dir: str = None
@@ -38,6 +39,7 @@ class TrainConfig:
     seed: int = 0
     overwrite: bool = False
     flip: bool = None
+    max_skipped: float = 0.1
     verbose: int = 1
 
     def __post_init__(self):
@@ -56,3 +58,9 @@ class TrainConfig:
                 "mixed_precision must be 'none', 'float16' or 'bfloat16'; "
                 f"got {self.mixed_precision!r}."
             )
+        for name in ("epochs", "batch_size"):
+            value = getattr(self, name)
+            if value < 1:
+                raise ValueError(f"{name} must be at least 1; got {value}.")
+        if not 0 <= self.max_skipped <= 1:
+            raise ValueError(f"max_skipped must be in [0, 1]; got {self.max_skipped}.")

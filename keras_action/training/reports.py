@@ -1,6 +1,7 @@
 """What a run leaves behind: metrics.json, the pictures, the console table."""
 
 import csv
+import io
 import json
 import math
 from pathlib import Path
@@ -14,6 +15,8 @@ import numpy as np  # noqa: E402
 
 #: Classes up to which every cell of the confusion matrix gets its count.
 MAX_ANNOTATED_CLASSES = 40
+
+from keras_action.utils import atomic  # noqa: E402
 
 
 def read_history(path):
@@ -31,13 +34,40 @@ def read_history(path):
     return [{"epoch": epoch, **rows[epoch]} for epoch in sorted(rows)]
 
 
+def truncate_history(path, epochs):
+    """Keeps the rows of the first `epochs` epochs of a `CSVLogger` file.
+
+    A resumed run trains again the epochs after its backup; their rows from
+    the killed run (and a row torn by the kill) are removed, atomically, so
+    that each epoch has one row. With no row left, the file is removed.
+    """
+    path = Path(path)
+    if not path.exists():
+        return
+    with open(path, newline="") as file:
+        header, *rows = list(csv.reader(file)) or [[]]
+    kept = {}
+    for row in rows:
+        # Epochs count from 1 (`EpochCSVLogger`).
+        if len(row) == len(header) and row[0].isdigit() and 1 <= int(row[0]) <= epochs:
+            kept[int(row[0])] = row
+    if not kept:
+        path.unlink()
+        return
+    if list(kept.values()) == rows:
+        return
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([header, *kept.values()])
+    atomic.write_text(path, text.getvalue())
+
+
 def best_value(history, key="val_top1"):
     values = [row[key] for row in history if key in row and math.isfinite(row[key])]
     return max(values) if values else None
 
 
 def write_json(path, content):
-    Path(path).write_text(json.dumps(content, indent=2) + "\n")
+    atomic.write_text(path, json.dumps(content, indent=2) + "\n")
 
 
 def plot_training_curves(history, path):
@@ -53,9 +83,7 @@ def plot_training_curves(history, path):
     for axis in (loss_axis, accuracy_axis):
         axis.legend()
         axis.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    _save_figure(figure, path)
 
 
 def plot_confusion_matrix(confusion, class_names, path, title="Confusion matrix"):
@@ -84,8 +112,13 @@ def plot_confusion_matrix(confusion, class_names, path, title="Confusion matrix"
     axis.set_yticks(ticks, class_names, fontsize=7)
     axis.set(xlabel="predicted", ylabel="true", title=title)
     figure.colorbar(image, ax=axis, fraction=0.046, label="fraction of the true class")
+    _save_figure(figure, path)
+
+
+def _save_figure(figure, path):
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    with atomic.atomic_path(path) as partial:
+        figure.savefig(partial, dpi=100)
     plt.close(figure)
 
 

@@ -14,12 +14,21 @@ from keras_action import data
 from keras_action.data.registry import DATASETS
 from keras_action.models import build_model
 from keras_action.training import reports
+from keras_action.training.backup import (
+    BackupEachEpoch,
+    BackupError,
+    SettingsChanged,
+    TrainingBackup,
+    check_settings,
+)
 from keras_action.training.callbacks import (
+    CheckSkippedSamples,
     EpochCSVLogger,
     EpochSummary,
     SaveBestModel,
     StepProgress,
     StopOnNaN,
+    check_batches,
 )
 from keras_action.training.distribute import Worker, make_strategy
 from keras_action.training.evaluation import classification_metrics, predict_scores
@@ -30,6 +39,7 @@ from keras_action.training.recipe import (
     set_batch_norm_momentum,
     step_decay,
 )
+from keras_action.utils import atomic
 from keras_action.utils.console import is_terminal
 
 #: The whole dataset, as one worker sees it.
@@ -46,10 +56,19 @@ def train(config):
     The directory receives `model.keras` (best validation top-1),
     `metrics.json`, `history.csv`, `logs/` (TensorBoard), `training_curves.png`
     and `confusion_matrix.png`. A run that was killed resumes from its last
-    completed epoch when started again with the same configuration.
+    completed epoch when started again with the same configuration (see
+    `keras_action.training.backup`); `metrics.json` is written last and marks
+    the run finished.
 
     Returns:
         The content of `metrics.json` as a dict.
+
+    Raises:
+        RunExistsError: the run is finished and `config.overwrite` is off.
+        SettingsChanged: the run is unfinished and was started with other
+            settings (and `config.overwrite` is off).
+        TrainingDataError: the training split makes no batch, or an epoch
+            skipped more than `config.max_skipped` of its samples.
     """
     run = Path(config.output)
     worker = Worker.from_environment()
@@ -68,34 +87,99 @@ def train(config):
     keras.utils.set_random_seed(config.seed)
 
     train_set = _dataset(config, "train", worker)
+    check_batches(train_set.num_samples, config.batch_size // worker.count)
     validation_set = _dataset(config, "validation", worker)
+    settings = _settings(config, train_set.class_names)
+    backup = _backup(run, worker)
+    snapshot = _resume_point(config, run, backup, settings, worker)
+    epochs_done = snapshot.epoch if snapshot else 0
+    if worker.is_chief:
+        _discard_unbacked_work(run, epochs_done)
     with strategy.scope():
         model = _compiled_model(config, len(train_set.class_names))
-    resumed = (run / "backup").exists()
     if worker.is_chief and config.verbose:
-        print(f"{'Resuming' if resumed else 'Starting'} {model.name} in {run}")
-    with warnings.catch_warnings():
-        # Datasets that skip bad samples have no known length, which Keras
-        # reports at every epoch's end as "ran out of data"; it is expected.
-        warnings.filterwarnings("ignore", message="Your input ran out of data")
-        model.fit(
-            train_set,
-            validation_data=validation_set,
-            epochs=config.epochs,
-            callbacks=_callbacks(config, run, worker, train_set.steps),
-            # Keras prints only the bar of `StepProgress`, on terminals.
-            verbose=int(_shows_progress(config, worker)),
-            shuffle=False,  # the pipeline shuffles
-        )
-    if not worker.is_chief:
-        return None
-    return _report(config, run, strategy.num_replicas_in_sync, train_set.skipped)
+        state = f"Resuming after epoch {epochs_done}" if snapshot else "Starting"
+        print(f"{state}: {model.name} in {run}")
+    if epochs_done < config.epochs:
+        callbacks = _callbacks(config, run, worker, train_set)
+        callbacks.append(BackupEachEpoch(backup, settings, snapshot))
+        with warnings.catch_warnings():
+            # Datasets that skip bad samples have no known length, which Keras
+            # reports at every epoch's end as "ran out of data"; it is expected.
+            warnings.filterwarnings("ignore", message="Your input ran out of data")
+            model.fit(
+                train_set,
+                validation_data=validation_set,
+                epochs=config.epochs,
+                callbacks=callbacks,
+                # Keras prints only the bar of `StepProgress`, on terminals.
+                verbose=int(_shows_progress(config, worker)),
+                shuffle=False,  # the pipeline shuffles
+            )
+    metrics = None
+    if worker.is_chief:
+        metrics = _report(config, run, strategy.num_replicas_in_sync, train_set.skipped)
+    # Only now that the run is finished is its backup no longer needed.
+    backup.remove()
+    return metrics
+
+
+def _config_dict(config):
+    return {**dataclasses.asdict(config), "lr_steps": list(config.lr_steps)}
+
+
+def _settings(config, class_names):
+    """What the run trains, as its backups record it."""
+    return {**_config_dict(config), "class_names": list(class_names)}
+
+
+def _backup(run, worker):
+    """The chief backs up into the run; other workers into a temporary folder."""
+    if worker.is_chief:
+        return TrainingBackup(run / "backup")
+    return TrainingBackup(
+        Path(tempfile.gettempdir()) / f"keras_action_{os.getpid()}_backup"
+    )
+
+
+def _resume_point(config, run, backup, settings, worker):
+    """The backup to resume from, or `None` to start from the first epoch.
+
+    A backup that cannot be read or was made with other settings is an error,
+    unless `--overwrite` asks to start the run over.
+    """
+    try:
+        snapshot = backup.latest()
+        if snapshot is not None:
+            check_settings(snapshot, settings, run)
+        return snapshot
+    except (BackupError, SettingsChanged):
+        if not config.overwrite:
+            raise
+    if worker.is_chief:
+        _clear_run(run)
+    return None
+
+
+def _discard_unbacked_work(run, epochs_done):
+    """Removes what a killed run wrote after its last backup.
+
+    Its rows of `history.csv` for later epochs (which will be trained again)
+    and the temporary files and backups of interrupted writes.
+    """
+    reports.truncate_history(run / "history.csv", epochs_done)
+    for folder in (run, run / "backup"):
+        for partial in folder.glob(f"{atomic.PARTIAL_PREFIX}*"):
+            if partial.is_dir():
+                shutil.rmtree(partial, ignore_errors=True)
+            else:
+                partial.unlink(missing_ok=True)
 
 
 #: What a run writes; `--overwrite` removes these and nothing else.
 RUN_FILES = (
+    "metrics.json",  # first: a run stops being "finished" before anything goes
     "model.keras",
-    "metrics.json",
     "history.csv",
     "training_curves.png",
     "confusion_matrix.png",
@@ -143,6 +227,7 @@ def _dataset(config, split, worker=SINGLE_WORKER):
     sharded.class_names, sharded.skipped = dataset.class_names, dataset.skipped
     # Training drops the last partial batch; skipped samples can make it fewer.
     sharded.steps = len(samples) // (config.batch_size // worker.count)
+    sharded.num_samples = len(samples)
     return sharded
 
 
@@ -196,22 +281,24 @@ def _shows_progress(config, worker):
     return bool(config.verbose) and worker.is_chief and is_terminal()
 
 
-def _callbacks(config, run, worker, steps):
-    """Files and pictures from the chief only; a backup per worker, written last.
+def _callbacks(config, run, worker, train_set):
+    """Checks first, then files and pictures from the chief only.
 
-    The backup comes after the epoch's CSV row and checkpoint: a run killed
-    between them repeats that epoch on resume (its row is then written twice,
-    and `read_history` keeps the last) rather than losing its row.
+    The caller appends the backup, so that it comes after the epoch's CSV row
+    and checkpoint: a run killed between them repeats that epoch on resume
+    (its row, written again, replaces the first) rather than losing its row.
     """
-    backup = run / "backup"
-    if not worker.is_chief:
-        backup = Path(tempfile.gettempdir()) / f"keras_action_{os.getpid()}_backup"
     callbacks = [
         StopOnNaN(),
+        CheckSkippedSamples(
+            train_set.num_samples, train_set.skipped, config.max_skipped
+        ),
         keras.callbacks.LearningRateScheduler(step_decay(config.lr, config.lr_steps)),
     ]
     if _shows_progress(config, worker):
-        callbacks.append(StepProgress(steps))  # erased before the epoch's line
+        callbacks.append(
+            StepProgress(train_set.steps)
+        )  # erased before the epoch's line
     if worker.is_chief:
         callbacks += [
             SaveBestModel(run / "model.keras", "val_top1", best=_best_so_far(run)),
@@ -219,7 +306,7 @@ def _callbacks(config, run, worker, steps):
             keras.callbacks.TensorBoard(str(run / "logs")),
             EpochSummary(config.epochs, print_fn=print if config.verbose else _silent),
         ]
-    return [*callbacks, keras.callbacks.BackupAndRestore(str(backup))]
+    return callbacks
 
 
 def _best_so_far(run):
@@ -252,14 +339,14 @@ def _report(config, run, replicas, train_skipped):
             "validation": int(validation_set.skipped.count),
         },
         "history": history,
-        "config": {**dataclasses.asdict(config), "lr_steps": list(config.lr_steps)},
+        "config": _config_dict(config),
         "class_names": list(class_names),
         "per_class": evaluation["per_class"],
         "confusion": evaluation["confusion"],
     }
-    reports.write_json(run / "metrics.json", metrics)
     reports.plot_training_curves(history, run / "training_curves.png")
     reports.plot_confusion_matrix(
         evaluation["confusion"], class_names, run / "confusion_matrix.png"
     )
+    reports.write_json(run / "metrics.json", metrics)  # last: the run is finished
     return metrics

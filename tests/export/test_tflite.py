@@ -7,6 +7,7 @@ import pytest
 from keras_action import build_model, layers
 from keras_action.data import load_jester, write_synthetic_jester
 from keras_action.export import LiteRTRunner, calibration_clips, to_tflite
+from keras_action.export.tflite import in_float32
 
 SEGMENTS, SIZE, CLASSES = 4, 32, 4
 
@@ -184,3 +185,28 @@ def test_int8_agrees_with_float_on_validation_clips(tmp_path):
     assert float_accuracy >= 0.6, "the model did not learn: nothing to compare"
     assert np.mean(int8_top == float_top) >= 0.95
     assert abs(np.mean(int8_top == labels) - float_accuracy) <= 0.01
+
+
+def test_a_mixed_precision_model_exports_in_float32(tmp_path):
+    keras.config.set_dtype_policy("mixed_float16")
+    keras.utils.set_random_seed(1)
+    mixed = build_model("mobilenet_v2", "action", CLASSES, SEGMENTS, SIZE)
+    classifier = mixed.get_layer("classifier")
+    rng = np.random.default_rng(0)
+    classifier.set_weights([rng.normal(0, 1.0, w.shape) for w in classifier.weights])
+    mixed.save(tmp_path / "mixed.keras")
+    keras.config.set_dtype_policy("float32")
+    # As the export command sees it: loaded in a fresh float32 process.
+    loaded = keras.saving.load_model(tmp_path / "mixed.keras")
+    assert loaded.get_layer("classifier").compute_dtype == "float16"
+
+    runner = LiteRTRunner(to_tflite(loaded))
+    float32 = in_float32(loaded)
+    assert {layer.compute_dtype for layer in float32._flatten_layers()} == {"float32"}
+    for clip in random_clips(2):
+        expected = keras.ops.convert_to_numpy(float32(clip[None]))
+        half = keras.ops.convert_to_numpy(loaded(clip[None])).astype("float32")
+        actual = runner(clip)
+        scale = np.abs(expected).max()
+        np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-4 * scale)
+        np.testing.assert_allclose(actual, half, rtol=0.05, atol=0.05 * scale)

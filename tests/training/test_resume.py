@@ -10,10 +10,10 @@ from tests.training.conftest import tiny_arguments
 
 
 def _backed_up_epoch(run):
-    metadata = run / "backup" / "training_metadata.json"
+    backups = sorted((run / "backup").glob("epoch-*"))
     try:
-        return json.loads(metadata.read_text())["epoch"]
-    except (OSError, ValueError, KeyError):
+        return json.loads((backups[-1] / "state.json").read_text())["epoch"]
+    except (IndexError, OSError, ValueError, KeyError):
         return None
 
 

@@ -1,5 +1,6 @@
 import csv
 import json
+import shutil
 
 import cv2
 import keras
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 
 from keras_action.training import TrainConfig
-from keras_action.training.callbacks import TrainingDiverged
+from keras_action.training.callbacks import TrainingDataError, TrainingDiverged
 from keras_action.training.cli import evaluate_main, main
 from keras_action.training.trainer import RunExistsError, _compiled_model, train
 from tests.training.conftest import tiny_arguments
@@ -118,3 +119,56 @@ def test_evaluation_of_a_tflite_file_matches_the_keras_model(
         results[path.suffix] = json.loads((output / "metrics.json").read_text())
     assert results[".tflite"]["num_samples"] == results[".keras"]["num_samples"] == 4
     assert results[".tflite"]["confusion"] == results[".keras"]["confusion"]
+
+
+@pytest.fixture
+def own_jester(tiny_jester, tmp_path):
+    """A copy of the tiny dataset that a test may damage."""
+    root = tmp_path / "data"
+    shutil.copytree(tiny_jester, root)
+    return root
+
+
+def _train_ids(root):
+    lines = (root / "jester-v1-train.csv").read_text().splitlines()
+    return [line.split(";")[0] for line in lines if line.strip()]
+
+
+@pytest.mark.parametrize("emptied", [False, True])
+def test_a_training_split_smaller_than_a_batch_is_an_error(own_jester, emptied):
+    arguments = tiny_arguments(own_jester, own_jester / "run", "--batch-size", "16")
+    if emptied:
+        (own_jester / "jester-v1-train.csv").write_text("")
+    count = 0 if emptied else 12
+    with pytest.raises(TrainingDataError, match=f"has {count} sample.*batch of 16"):
+        main(arguments)
+    assert not (own_jester / "run" / "model.keras").exists()
+
+
+def test_an_epoch_without_readable_samples_is_an_error(own_jester):
+    for clip in _train_ids(own_jester):
+        shutil.rmtree(own_jester / "20bn-jester-v1" / clip)
+    with pytest.raises(TrainingDataError, match="Epoch 1 ran no training step"):
+        main(tiny_arguments(own_jester, own_jester / "run", "--max-skipped", "1"))
+    assert not (own_jester / "run" / "model.keras").exists()
+    assert not (own_jester / "run" / "metrics.json").exists()
+
+
+def test_an_epoch_skipping_more_than_max_skipped_is_an_error(own_jester):
+    for clip in _train_ids(own_jester)[:2]:
+        shutil.rmtree(own_jester / "20bn-jester-v1" / clip)
+    run = own_jester / "run"
+    with pytest.raises(TrainingDataError, match=r"skipped 2 of its 12.*16\.7%"):
+        main(tiny_arguments(own_jester, run, "--epochs", "1"))
+    assert not (run / "model.keras").exists()
+    # The flag says how much may be skipped; the skips are reported.
+    main(tiny_arguments(own_jester, run, "--epochs", "1", "--max-skipped", "0.2"))
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["skipped_samples"]["train"] == 2
+    assert metrics["epochs_completed"] == 1
+
+
+@pytest.mark.parametrize("setting", ["epochs", "batch_size"])
+def test_zero_epochs_or_batch_size_is_an_error(setting):
+    with pytest.raises(ValueError, match=f"{setting} must be at least 1; got 0"):
+        TrainConfig(**{setting: 0})
