@@ -25,6 +25,7 @@ from keras_action.data.pipeline import (
     resolve_on_error,
 )
 from keras_action.data.skipping import SkipReport, after
+from keras_action.utils import atomic
 
 logger = logging.getLogger("keras_action.data")
 
@@ -109,10 +110,12 @@ def write_tfrecords(
             partial.unlink(missing_ok=True)
         raise
     for partial, path in zip(partials, paths, strict=True):
+        atomic.fsync_file(partial)
         os.replace(partial, path)
+    atomic.fsync_directory(directory)
     manifest = {path.name: count for path, count in zip(paths, counts, strict=True)}
-    _write_atomically(directory / MANIFEST_FILE, json.dumps(manifest, indent=1))
-    _write_atomically(
+    atomic.write_text(directory / MANIFEST_FILE, json.dumps(manifest, indent=1))
+    atomic.write_text(
         directory / CLASS_NAMES_FILE, json.dumps(list(samples.class_names))
     )
     for stale in directory.glob("shard-*.tfrecord"):
@@ -349,13 +352,3 @@ def _example(frames, label, source):
     return tf.train.Example(
         features=tf.train.Features(feature=features)
     ).SerializeToString()
-
-
-def _write_atomically(path, text):
-    """Writes `text` to `path` through a synced temporary file and a rename."""
-    partial = path.with_name(f".{path.name}.partial")
-    with open(partial, "w") as file:
-        file.write(text)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(partial, path)

@@ -20,6 +20,7 @@ from tensorflow.lite.python import schema_py_generated as schema
 from tensorflow.lite.tools import flatbuffer_utils
 
 from keras_action.layers.fold_segments import FoldSegments
+from keras_action.utils import atomic
 from keras_action.utils.keras_internals import call_nodes
 
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
@@ -253,13 +254,16 @@ def _dequantize(tensor, buffer):
 
 
 def write_tflite(content, path, class_names=None):
-    """Writes `content` to `path`, and `labels.txt` beside it when names are given."""
+    """Writes `content` to `path`, and `labels.txt` beside it when names are given.
+
+    Both are written atomically: a killed export leaves the previous files.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    atomic.write_bytes(path, content)
     if class_names is not None:
-        (path.parent / "labels.txt").write_text(
-            "".join(f"{name}\n" for name in class_names)
+        atomic.write_text(
+            path.parent / "labels.txt", "".join(f"{name}\n" for name in class_names)
         )
 
 

@@ -40,6 +40,12 @@ def write_text(path, text):
         partial.write_text(text)
 
 
+def write_bytes(path, content):
+    """Writes `content` to `path` atomically (see `atomic_path`)."""
+    with atomic_path(path) as partial:
+        partial.write_bytes(content)
+
+
 def fsync_file(path):
     """Flushes a file's content to disk."""
     with open(path, "rb") as file:
