@@ -16,6 +16,7 @@ from keras_action.training import reports
 from keras_action.training.callbacks import EpochSummary, SaveBestModel, StopOnNaN
 from keras_action.training.distribute import Worker, make_strategy
 from keras_action.training.evaluation import classification_metrics, predict_scores
+from keras_action.training.finetune import freeze_backbone, load_matching_weights
 from keras_action.training.optimizer import LayerwiseSGD
 from keras_action.training.recipe import (
     add_weight_decay,
@@ -69,8 +70,9 @@ def train(config):
 
     train_set = _dataset(config, "train", worker)
     validation_set = _dataset(config, "validation", worker)
+    log = print if worker.is_chief and config.verbose else _silent
     with strategy.scope():
-        model = _compiled_model(config, len(train_set.class_names))
+        model = _compiled_model(config, len(train_set.class_names), log)
     resumed = (run / "backup").exists()
     if worker.is_chief and config.verbose:
         print(f"{'Resuming' if resumed else 'Starting'} {model.name} in {run}")
@@ -155,7 +157,7 @@ def _shard(samples, worker):
     return dataclasses.replace(samples, **fields)
 
 
-def _compiled_model(config, num_classes):
+def _compiled_model(config, num_classes, log=None):
     model = build_model(
         config.backbone,
         config.module,
@@ -167,6 +169,11 @@ def _compiled_model(config, num_classes):
         normalization=config.normalization,
     )
     set_batch_norm_momentum(model, config.bn_momentum)
+    if config.init_from:
+        for line in load_matching_weights(model, config.init_from).lines():
+            (log or _silent)(line)
+    if config.freeze_backbone:
+        freeze_backbone(model)
     if config.partial_bn:
         freeze_batch_norm_except_first(model)
     add_weight_decay(model, config.weight_decay)
