@@ -210,3 +210,21 @@ def test_commands_that_need_tensorflow_say_which_extra_installs_it():
     result = run_without_backends("train", "--demo")
     assert result.returncode == 1
     assert 'pip install "keras-action[tensorflow]"' in result.stderr
+
+
+def test_synthetic_writes_a_realistic_dataset(tmp_path, capsys):
+    from keras_action import data
+
+    args = [
+        "synthetic",
+        str(tmp_path),
+        "--difficulty",
+        "easy",
+        "--clips-per-class",
+        "4",
+    ]
+    assert main([*args, "--classes", "2"]) == 0
+    assert f"Wrote 8 clips to {tmp_path}" in capsys.readouterr().out
+    assert data.jester_class_names(tmp_path) == ["Moving right", "Moving left"]
+    assert main(["synthetic", str(tmp_path), "--difficulty", "extreme"]) == 1
+    assert "difficulty must be" in capsys.readouterr().err

@@ -23,6 +23,16 @@ _SKIN = np.array(
     [[140, 170, 225], [110, 145, 200], [80, 115, 170], [60, 85, 130], [170, 195, 235]],
     np.float32,
 )
+#: Extended (1) or curled (0) fingers, index to little finger, then the thumb,
+#: per gesture: as in Jester, the pairs differ in hand shape (swiping with the
+#: open hand, pointing up or down, two fingers zooming, a thumb turning), and
+#: the two gestures of a pair only in their direction.
+HAND_SHAPES = {
+    "move_x": (1, 1, 1, 1, 1),
+    "move_y": (1, 0, 0, 0, 0),
+    "grow": (1, 1, 0, 0, 0),
+    "turn": (0, 0, 0, 0, 1),
+}
 _VIDEO_SUFFIXES = (".mp4", ".mkv", ".webm", ".avi", ".mov")
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
@@ -363,7 +373,8 @@ def render_gesture(motion, num_frames, height, width, difficulty, rng, backgroun
         colour = rng.uniform(0, 255, 3).astype(np.float32)
     else:
         colour = _SKIN[rng.integers(len(_SKIN))] * rng.uniform(0.85, 1.1)
-    open_fingers = rng.uniform(0.25, 0.45, 5)
+    # Curled fingers still show as short stubs.
+    open_fingers = np.where(HAND_SHAPES[motion], rng.uniform(0.3, 0.45, 5), 0.05)
     drift = rng.uniform(-1, 1, 2) * difficulty.camera_drift
     shake = difficulty.camera_shake * np.clip(rng.normal(size=(num_frames, 2)), -3, 3)
     light = 1 + rng.uniform(-1, 1) * difficulty.lighting * np.linspace(

@@ -9,7 +9,12 @@ from pathlib import Path
 from keras_action.training import reports
 from keras_action.training.config import TrainConfig
 from keras_action.training.distribute import STRATEGIES
-from keras_action.training.recipe import RECIPES, SCHEDULES, choose_recipe, recipe_settings
+from keras_action.training.recipe import (
+    RECIPES,
+    SCHEDULES,
+    choose_recipe,
+    recipe_settings,
+)
 
 #: `--demo`: synthetic time-reversed pairs, small frames, CPU-sized budget.
 DEMO = {
@@ -83,7 +88,9 @@ def config_from_arguments(arguments, **overrides):
     }
     values["verbose"] = 0 if arguments.quiet else 1
     values.update(overrides)
-    pretrained = values.get("weights", "none") != "none" or bool(values.get("init_from"))
+    pretrained = values.get("weights", "none") != "none" or bool(
+        values.get("init_from")
+    )
     recipe, warning = choose_recipe(arguments.recipe, pretrained)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)

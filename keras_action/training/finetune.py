@@ -25,8 +25,13 @@ class InitReport:
     def lines(self):
         """A short human-readable account (one line per re-initialised weight)."""
         total = len(self.loaded) + len(self.reinitialized)
-        lines = [f"--init-from {self.source}: loaded {len(self.loaded)} of {total} weights"]
-        lines += [f"  re-initialised {path} ({why})" for path, why in self.reinitialized.items()]
+        lines = [
+            f"--init-from {self.source}: loaded {len(self.loaded)} of {total} weights"
+        ]
+        lines += [
+            f"  re-initialised {path} ({why})"
+            for path, why in self.reinitialized.items()
+        ]
         if self.unused:
             lines.append(f"  unused from the source: {', '.join(self.unused)}")
         return lines

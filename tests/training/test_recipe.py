@@ -90,7 +90,10 @@ def test_recipe_settings_per_dataset():
     assert paper["weight_decay"] == 5e-4 and paper["dropout"] == 0.5
     official = recipe_settings("official", "egogesture")
     assert official["epochs"] == 20 and official["fc_lr5"]
-    assert recipe_settings("scratch", "jester") == {"bn_momentum": 0.9, **SCRATCH_RECIPE}
+    assert recipe_settings("scratch", "jester") == {
+        "bn_momentum": 0.9,
+        **SCRATCH_RECIPE,
+    }
     with pytest.raises(ValueError, match="Unknown recipe"):
         recipe_settings("fast", "jester")
 
