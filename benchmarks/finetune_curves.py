@@ -16,10 +16,10 @@ plt = reports.plt
 
 
 def first_epoch_reaching(history, target):
-    """1-based epoch at which val top-1 first reaches `target`, or `None`."""
+    """The (1-based) epoch at which val top-1 first reaches `target`, or `None`."""
     for row in history:
         if row["val_top1"] >= target:
-            return int(row["epoch"]) + 1
+            return row["epoch"]
     return None
 
 
@@ -34,7 +34,7 @@ def main(argv=None):
     for item in arguments.run:
         label, run = item.split("=", 1)
         history = reports.read_history(Path(run) / "history.csv")
-        epochs = [int(row["epoch"]) + 1 for row in history]
+        epochs = [row["epoch"] for row in history]
         axis.plot(epochs, [100 * row["val_top1"] for row in history], "o-", label=label)
         results[label] = {
             "run": run,
