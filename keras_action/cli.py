@@ -229,5 +229,36 @@ command(
 )(_delegate("evaluate_main"))
 
 
+@command("synthetic", "Write a synthetic Jester-layout dataset of time-reversed pairs.")
+def _synthetic_arguments(parser):
+    add = parser.add_argument
+    add("output", help="dataset folder (created)")
+    add("--difficulty", default="medium", help="easy, medium, hard, or plain")
+    add(
+        "--clips-per-class",
+        type=positive_int,
+        default=134,
+        help="train + validation clips",
+    )
+    add("--classes", type=int, default=8, help="an even number, at most 8")
+    add("--backgrounds", help="folder of videos or images for real backgrounds")
+    add("--seed", type=int, default=0, help="the same seed writes the same clips")
+    parser.set_defaults(run=_synthetic)
+
+
+def _synthetic(args):
+    from keras_action.data import write_synthetic_jester
+
+    root = write_synthetic_jester(
+        args.output,
+        clips_per_class=args.clips_per_class,
+        num_classes=args.classes,
+        seed=args.seed,
+        difficulty=None if args.difficulty == "plain" else args.difficulty,
+        backgrounds=args.backgrounds,
+    )
+    print(f"Wrote {args.clips_per_class * args.classes} clips to {root}")
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -410,3 +410,21 @@ def test_benchmark_help_shows_the_defaults(capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert "(default: mobilenet_v2,resnet50_torch)" in out
     assert "(default: 8)" in out
+
+
+def test_synthetic_writes_a_realistic_dataset(tmp_path, capsys):
+    from keras_action import data
+
+    args = [
+        "synthetic",
+        str(tmp_path),
+        "--difficulty",
+        "easy",
+        "--clips-per-class",
+        "4",
+    ]
+    assert main([*args, "--classes", "2"]) == 0
+    assert f"Wrote 8 clips to {tmp_path}" in capsys.readouterr().out
+    assert data.jester_class_names(tmp_path) == ["Moving right", "Moving left"]
+    assert main(["synthetic", str(tmp_path), "--difficulty", "extreme"]) == 1
+    assert "difficulty must be" in capsys.readouterr().err

@@ -1,10 +1,17 @@
-"""A small Jester-layout dataset of rendered clips, for the demo and the tests.
+"""Jester-layout datasets of rendered clips, for the demo, tests and benchmarks.
 
 Classes come in time-reversed pairs: every clip of the second class of a pair
 is a clip of the first class played backwards (an object moving right vs
 left, down vs up, growing vs shrinking, turning clockwise vs
 counterclockwise). Single frames of the two classes therefore have the same
 distribution, and only a model that uses time order can tell them apart.
+
+Two kinds of clips: the *plain* set (`difficulty=None`), a bright shape on a
+uniform noisy background that any temporal model learns; and the *realistic*
+set (`difficulty="easy" | "medium" | "hard"`), a hand-like shape gesturing in
+front of a cluttered, textured scene at Jester's frame size (176×100), with
+static and moving distractors, camera motion, pauses, blur, lighting changes
+and sensor noise (see `keras_action.data.gesture_scene`).
 """
 
 import math
@@ -12,6 +19,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from keras_action.data import gesture_scene
+
+#: Jester's frame size, `(height, width)`: the realistic set's default.
+JESTER_SIZE = (100, 176)
 
 #: Class names, in label-file order: pairs (forward, backward).
 CLASS_NAMES = (
@@ -81,11 +93,13 @@ def write_synthetic_jester(
     clips_per_class=10,
     num_classes=8,
     num_frames=(12, 20),
-    image_size=(48, 64),
+    image_size=None,
     validation_fraction=0.25,
     test_clips=0,
     jpeg_quality=90,
     seed=0,
+    difficulty=None,
+    backgrounds=None,
 ):
     """Writes a Jester-layout dataset of time-reversed class pairs.
 
@@ -98,11 +112,18 @@ def write_synthetic_jester(
         clips_per_class: clips of each class, split into train and validation.
         num_classes: even number of classes, at most 8 (see `CLASS_NAMES`).
         num_frames: `(min, max)` frames per clip, inclusive.
-        image_size: `(height, width)` of the frames.
+        image_size: `(height, width)` of the frames; default `(48, 64)` for
+            the plain set, Jester's `(100, 176)` for the realistic one.
         validation_fraction: share of each class's clips listed for validation.
         test_clips: extra unlabelled clips listed in the test file.
         jpeg_quality: JPEG quality of the frames.
         seed: random seed; the same seed writes the same dataset.
+        difficulty: `None` for the plain set, or a preset name ("easy",
+            "medium", "hard") or `gesture_scene.Difficulty` for the realistic
+            one.
+        backgrounds: realistic set only: a folder of videos or images whose
+            frames serve as the background of half of the clips (the others
+            get procedural textures).
 
     Returns:
         `root` as a `Path`.
@@ -110,6 +131,7 @@ def write_synthetic_jester(
     Example:
         >>> root = write_synthetic_jester("/tmp/synthetic", clips_per_class=20)
         >>> train = load_jester(root, split="train", num_segments=4, image_size=32)
+        >>> hard = write_synthetic_jester("/tmp/gestures", difficulty="hard")
     """
     if num_classes % 2 or not 2 <= num_classes <= len(CLASS_NAMES):
         raise ValueError(f"num_classes must be even, 2 to {len(CLASS_NAMES)}")
@@ -117,7 +139,7 @@ def write_synthetic_jester(
     video_root = root / "20bn-jester-v1"
     video_root.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    height, width = image_size
+    render = _renderer(difficulty, backgrounds, image_size)
     names = CLASS_NAMES[:num_classes]
     params = [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality]
     splits = {"train": [], "validation": [], "test": []}
@@ -127,7 +149,7 @@ def write_synthetic_jester(
         for k in range(clips_per_class + (test_clips if label == 0 else 0)):
             clip_id += 1
             count = int(rng.integers(num_frames[0], num_frames[1] + 1))
-            frames = render_clip(_MOTIONS[label // 2], count, height, width, rng)
+            frames = render(_MOTIONS[label // 2], count, rng)
             if label % 2:
                 frames = frames[::-1]
             folder = video_root / str(clip_id)
@@ -144,3 +166,26 @@ def write_synthetic_jester(
     for split, lines in splits.items():
         (root / f"jester-v1-{split}.csv").write_text("".join(f"{x}\n" for x in lines))
     return root
+
+
+def _renderer(difficulty, backgrounds, image_size):
+    """`(motion, num_frames, rng) -> frames` for the plain or realistic set."""
+    if difficulty is None:
+        if backgrounds is not None:
+            raise ValueError("backgrounds apply to the realistic set (difficulty=)")
+        height, width = image_size or (48, 64)
+        return lambda motion, count, rng: render_clip(motion, count, height, width, rng)
+    difficulty = gesture_scene.get_difficulty(difficulty)
+    height, width = image_size or JESTER_SIZE
+    scenes = ()
+    if backgrounds is not None:
+        margin = gesture_scene.scene_margin(difficulty)
+        size = (height + 2 * margin, width + 2 * margin)
+        scenes = gesture_scene.load_backgrounds(backgrounds, size)
+
+    def render(motion, count, rng):
+        return gesture_scene.render_gesture(
+            motion, count, height, width, difficulty, rng, scenes
+        )
+
+    return render

@@ -11,7 +11,12 @@ from keras_action.models.modules import MODULES
 from keras_action.training import reports
 from keras_action.training.config import TrainConfig
 from keras_action.training.distribute import STRATEGIES
-from keras_action.training.recipe import SCHEDULES
+from keras_action.training.recipe import (
+    RECIPES,
+    SCHEDULES,
+    choose_recipe,
+    recipe_settings,
+)
 from keras_action.utils.console import run_reporting_errors
 
 #: `--demo`: synthetic time-reversed pairs, small frames, CPU-sized budget.
@@ -26,6 +31,10 @@ DEMO = {
     "weight_decay": 0.0,
     "dropout": 0.2,
 }
+RECIPE_HELP = (
+    "settings for --lr, --lr-steps, --epochs, --weight-decay, --dropout, --fc-lr5 "
+    "and --bn-momentum not given; auto: scratch with --weights none, else paper"
+)
 DEMO_OUTPUT = "runs/demo"
 DEMO_DATA = {"clips_per_class": 80, "num_classes": 8, "image_size": (72, 96)}
 DEMO_MODULES = ("action", "tsn")
@@ -49,22 +58,27 @@ def add_train_arguments(parser):
     )
     add("--segments", type=int, default=defaults.segments, help="frames per clip")
     add("--image-size", type=int, default=defaults.image_size, help="pixels")
-    add("--epochs", type=int, help="default: the dataset's schedule (Jester: 30)")
+    add("--recipe", default="auto", choices=("auto", *RECIPES), help=RECIPE_HELP)
+    add("--epochs", type=int, help="default: the recipe's (paper, Jester: 30)")
     add("--batch-size", type=int, default=defaults.batch_size, help="global batch")
-    add("--lr", type=float, default=defaults.lr, help="base learning rate")
+    add(
+        "--lr",
+        type=float,
+        help="base learning rate; default: the recipe's (paper: 0.01)",
+    )
     add("--lr-steps", type=_steps, help="epochs dividing the lr by 10, e.g. 10,20,25")
     add("--momentum", type=float, default=defaults.momentum, help="SGD momentum")
-    add("--weight-decay", type=float, default=defaults.weight_decay, help="L2")
+    add("--weight-decay", type=float, help="L2; default: the recipe's (paper: 5e-4)")
     add(
         "--clip-gradient",
         type=float,
         default=defaults.clip_gradient,
         help="global gradient norm (0: no clipping)",
     )
-    add("--dropout", type=float, default=defaults.dropout, help="before classifier")
-    add("--bn-momentum", type=float, default=defaults.bn_momentum, help="Keras style")
+    add("--dropout", type=float, help="before classifier; default: the recipe's (0.5)")
+    add("--bn-momentum", type=float, help="Keras style; default: 0.9")
     add("--partial-bn", action="store_true", help="freeze all BatchNorm but the first")
-    add("--fc-lr5", action="store_true", help="5x learning rate for the classifier")
+    add("--fc-lr5", action=argparse.BooleanOptionalAction, help="5x classifier lr")
     add("--flip", action=argparse.BooleanOptionalAction, help="random flips")
     add(
         "--weights",
@@ -72,6 +86,8 @@ def add_train_arguments(parser):
         help="backbone weights: none, imagenet (downloaded once into "
         "~/.keras/models), or a weights file",
     )
+    add("--init-from", help="start from the matching weights of this .keras model")
+    add("--freeze-backbone", action="store_true", help="train the classifier only")
     add("--normalization", help="pixel normalisation; default: the backbone's own")
     add("--strategy", default="auto", choices=STRATEGIES, help="tf.distribute")
     add("--cpu-replicas", type=int, default=0, help="mirror over N logical CPUs")
@@ -97,14 +113,22 @@ def add_train_arguments(parser):
 
 
 def config_from_arguments(arguments, **overrides):
+    """A `TrainConfig`: the explicit arguments and `overrides` over the recipe's."""
     values = {
         field.name: getattr(arguments, field.name)
         for field in dataclasses.fields(TrainConfig)
-        if hasattr(arguments, field.name)
+        if getattr(arguments, field.name, None) is not None
     }
     values["verbose"] = 0 if arguments.quiet else 1
     values.update(overrides)
-    return TrainConfig(**values)
+    pretrained = values.get("weights", "none") != "none" or bool(
+        values.get("init_from")
+    )
+    recipe, warning = choose_recipe(arguments.recipe, pretrained)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    settings = recipe_settings(recipe, values.get("dataset", TrainConfig.dataset))
+    return TrainConfig(**{**settings, **values, "recipe": recipe})
 
 
 def train_on_synthetic_pairs(modules, output, make_config=TrainConfig, seed=0):

@@ -7,8 +7,11 @@ from keras_action.training.recipe import SCHEDULES
 class TrainConfig:
     """Everything a training run depends on; saved in `metrics.json`.
 
-    Defaults are the ACTION-Net recipe for Jester (`lr_steps` and `epochs`
-    follow `dataset` when left as `None`). `max_skipped` is the largest
+    Defaults are the ACTION-Net paper's recipe for Jester (`lr_steps` and
+    `epochs` follow `dataset` when left as `None`); `recipe` records the
+    named recipe the command line chose (`keras_action.training.recipe`).
+    `init_from` is a `.keras` model whose matching weights initialise the
+    model; `freeze_backbone` trains the classifier only. `max_skipped` is the largest
     fraction of the training samples an epoch may skip as unreadable.
     """
 
@@ -30,6 +33,9 @@ class TrainConfig:
     partial_bn: bool = False
     fc_lr5: bool = False
     weights: str = None
+    init_from: str = None
+    freeze_backbone: bool = False
+    recipe: str = None
     normalization: str = None
     strategy: str = "auto"
     cpu_replicas: int = 0

@@ -1,4 +1,5 @@
-"""The official training recipe: weight decay, partial BatchNorm, step schedule."""
+"""Training recipes (the paper's, the official scripts', from scratch) and their parts:
+weight decay, partial BatchNorm, step schedule."""
 
 import dataclasses
 
@@ -23,6 +24,69 @@ SCHEDULES = {
     "something_something_v2": Schedule((30, 40, 45), 50),
     "egogesture": Schedule((5, 10, 15), 25),
 }
+
+
+#: The official scripts' schedules (`train_*_8f.sh`), where they differ from the paper.
+OFFICIAL_SCHEDULES = {
+    **SCHEDULES,
+    "jester": Schedule((5, 10, 15), 25),
+    "egogesture": Schedule((5, 10, 15), 20),
+}
+
+#: From random weights on a small set (see docs/training.md for why each).
+SCRATCH_RECIPE = {
+    "lr": 0.01,
+    "lr_steps": (12, 17),
+    "epochs": 20,
+    "weight_decay": 5e-5,
+    "dropout": 0.2,
+    "fc_lr5": False,
+}
+
+#: Named recipes: the `TrainConfig` settings each one chooses (explicit
+#: settings win). "paper" and "official" assume ImageNet-pretrained weights.
+RECIPES = {
+    "paper": {"lr": 0.01, "weight_decay": 5e-4, "dropout": 0.5, "fc_lr5": False},
+    "official": {
+        "lr": 0.01,
+        "weight_decay": 5e-4,
+        "dropout": 0.5,
+        "fc_lr5": True,
+        "clip_gradient": 20.0,
+    },
+    "scratch": SCRATCH_RECIPE,
+}
+PRETRAINED_RECIPES = ("paper", "official")
+
+
+def recipe_settings(name, dataset):
+    """The `TrainConfig` settings of recipe `name` for `dataset`."""
+    if name not in RECIPES:
+        raise ValueError(f"Unknown recipe {name!r}; expected one of {list(RECIPES)}.")
+    settings = {"bn_momentum": 0.9, **RECIPES[name]}
+    if name != "scratch":
+        schedules = OFFICIAL_SCHEDULES if name == "official" else SCHEDULES
+        schedule = schedules[dataset]
+        settings.update(lr_steps=schedule.lr_steps, epochs=schedule.epochs)
+    return settings
+
+
+def choose_recipe(name, pretrained):
+    """`name`, or "auto": "scratch" without pretrained weights, else "paper".
+
+    Returns:
+        `(recipe, warning)`: the warning (or `None`) says when a recipe made
+        for ImageNet-pretrained weights is used without them.
+    """
+    if name in (None, "auto"):
+        return ("paper" if pretrained else "scratch"), None
+    if name in PRETRAINED_RECIPES and not pretrained:
+        return name, (
+            f"the {name} recipe assumes ImageNet-pretrained weights; from random "
+            "weights (--weights none) use --recipe scratch, or pass --weights "
+            "imagenet or --init-from MODEL.keras"
+        )
+    return name, None
 
 
 def step_decay(base_lr, lr_steps):

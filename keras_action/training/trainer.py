@@ -32,6 +32,7 @@ from keras_action.training.callbacks import (
 )
 from keras_action.training.distribute import Worker, make_strategy
 from keras_action.training.evaluation import classification_metrics, predict_scores
+from keras_action.training.finetune import freeze_backbone, load_matching_weights
 from keras_action.training.optimizer import LayerwiseSGD
 from keras_action.training.recipe import (
     add_weight_decay,
@@ -89,6 +90,7 @@ def train(config):
     train_set = _dataset(config, "train", worker)
     check_batches(train_set.num_samples, config.batch_size // worker.count)
     validation_set = _dataset(config, "validation", worker)
+    log = print if worker.is_chief and config.verbose else _silent
     settings = _settings(config, train_set.class_names)
     backup = _backup(run, worker)
     snapshot = _resume_point(config, run, backup, settings, worker)
@@ -96,7 +98,7 @@ def train(config):
     if worker.is_chief:
         _discard_unbacked_work(run, epochs_done)
     with strategy.scope():
-        model = _compiled_model(config, len(train_set.class_names))
+        model = _compiled_model(config, len(train_set.class_names), log)
     if worker.is_chief and config.verbose:
         state = f"Resuming after epoch {epochs_done}" if snapshot else "Starting"
         print(f"{state}: {model.name} in {run}")
@@ -244,7 +246,7 @@ def _shard(samples, worker):
     return dataclasses.replace(samples, **fields)
 
 
-def _compiled_model(config, num_classes):
+def _compiled_model(config, num_classes, log=None):
     model = build_model(
         config.backbone,
         config.module,
@@ -256,6 +258,11 @@ def _compiled_model(config, num_classes):
         normalization=config.normalization,
     )
     set_batch_norm_momentum(model, config.bn_momentum)
+    if config.init_from:
+        for line in load_matching_weights(model, config.init_from).lines():
+            (log or _silent)(line)
+    if config.freeze_backbone:
+        freeze_backbone(model)
     if config.partial_bn:
         freeze_batch_norm_except_first(model)
     add_weight_decay(model, config.weight_decay)

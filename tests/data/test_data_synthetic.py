@@ -1,9 +1,10 @@
 import time
 
 import numpy as np
+import pytest
 
 from keras_action import data
-from keras_action.data import synthetic
+from keras_action.data import gesture_scene, synthetic
 
 
 def centroid_x(frame):
@@ -54,3 +55,87 @@ def test_hundreds_of_clips_in_seconds(tmp_path):
     start = time.perf_counter()
     data.write_synthetic_jester(tmp_path, clips_per_class=40, num_frames=(8, 16))
     assert time.perf_counter() - start < 15  # 320 clips; about 2 s on 2 cores
+
+
+def test_realistic_set_has_jester_frames_and_time_reversed_pairs(tmp_path):
+    root = data.write_synthetic_jester(
+        tmp_path, clips_per_class=4, num_classes=4, num_frames=(6, 8), difficulty="easy"
+    )
+    train = data.list_jester(root, "train")
+    assert len(train) == 12 and len(data.list_jester(root, "validation")) == 4
+    import cv2
+
+    frame = cv2.imread(f"{train.sources[0]}/00001.jpg")
+    assert frame.shape == (*synthetic.JESTER_SIZE, 3)
+
+
+def _hand_path(motion, difficulty="medium", seed=0):
+    rng = np.random.default_rng(seed)
+    return gesture_scene._hand_poses(
+        motion, 16, 100, 176, gesture_scene.get_difficulty(difficulty), rng
+    )
+
+
+def test_each_gesture_moves_the_hand_its_own_way_with_pauses():
+    x, y, length, angle = _hand_path("move_x").T
+    assert x[-1] - x[0] > 0.1 * 176 and abs(y[-1] - y[0]) < 0.05 * 100
+    x, y, length, angle = _hand_path("move_y").T
+    assert y[-1] - y[0] > 0.1 * 100 and abs(x[-1] - x[0]) < 0.05 * 176
+    x, y, length, angle = _hand_path("grow").T
+    assert np.all(np.diff(length) >= 0) and length[-1] > 1.5 * length[0]
+    x, y, length, angle = _hand_path("turn").T
+    assert np.all(np.diff(angle) >= 0) and angle[-1] - angle[0] >= 90
+    # The hand holds still at the start or the end of some clips.
+    steps = [np.diff(_hand_path("grow", "hard", seed)[:, 2]) for seed in range(5)]
+    assert any(s[0] == 0 for s in steps) and any(s[-1] == 0 for s in steps)
+    assert all(s.max() > 0 for s in steps)
+
+
+def test_realistic_clips_are_cluttered_and_noisy():
+    rng = np.random.default_rng(1)
+    hard = gesture_scene.get_difficulty("hard")
+    frames = gesture_scene.render_gesture("move_x", 8, 100, 176, hard, rng)
+    assert frames.shape == (8, 100, 176, 3) and frames.dtype == np.uint8
+    # Textured background: far from uniform; noise: consecutive frames differ
+    # even where nothing moves (the top rows, above the hand).
+    assert frames[0].std() > 20
+    assert np.abs(frames[1, :10].astype(int) - frames[0, :10]).mean() > 1
+
+
+def test_difficulty_presets_and_errors(tmp_path):
+    assert set(gesture_scene.DIFFICULTIES) == {"easy", "medium", "hard"}
+    with pytest.raises(ValueError, match="difficulty must be"):
+        data.write_synthetic_jester(tmp_path, difficulty="extreme")
+    with pytest.raises(ValueError, match="realistic set"):
+        data.write_synthetic_jester(tmp_path, backgrounds=tmp_path)
+
+
+def test_backgrounds_from_a_folder_of_images_and_videos(tmp_path):
+    folder = tmp_path / "backgrounds"
+    folder.mkdir()
+    import cv2
+
+    cv2.imwrite(str(folder / "a.jpg"), np.full((50, 80, 3), 200, np.uint8))
+    (folder / "broken.mp4").write_bytes(b"not a video")
+    scenes = gesture_scene.load_backgrounds(folder, (40, 60))
+    assert len(scenes) == 1 and scenes[0].shape == (40, 60, 3)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no decodable video or image"):
+        gesture_scene.load_backgrounds(tmp_path / "empty", (40, 60))
+    root = data.write_synthetic_jester(
+        tmp_path / "set",
+        clips_per_class=2,
+        num_classes=2,
+        num_frames=(4, 4),
+        difficulty="easy",
+        backgrounds=folder,
+    )
+    assert len(data.list_jester(root, "train")) == 4
+
+
+def test_realistic_same_seed_same_data(tmp_path):
+    options = {"clips_per_class": 1, "num_classes": 2, "difficulty": "hard", "seed": 3}
+    a = data.write_synthetic_jester(tmp_path / "a", **options)
+    b = data.write_synthetic_jester(tmp_path / "b", **options)
+    first = "20bn-jester-v1/2/00003.jpg"
+    assert (a / first).read_bytes() == (b / first).read_bytes()

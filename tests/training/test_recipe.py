@@ -70,3 +70,53 @@ def test_batch_norm_momentum_is_set_everywhere(momentum):
     ]
     assert changed == len(batch_norms)
     assert {layer.momentum for layer in batch_norms} == {momentum}
+
+
+def test_auto_recipe_is_scratch_without_pretrained_weights():
+    from keras_action.training.recipe import choose_recipe
+
+    assert choose_recipe("auto", pretrained=False) == ("scratch", None)
+    assert choose_recipe("auto", pretrained=True) == ("paper", None)
+    recipe, warning = choose_recipe("paper", pretrained=False)
+    assert recipe == "paper" and "assumes ImageNet-pretrained weights" in warning
+    assert choose_recipe("official", pretrained=True) == ("official", None)
+
+
+def test_recipe_settings_per_dataset():
+    from keras_action.training.recipe import SCRATCH_RECIPE, recipe_settings
+
+    paper = recipe_settings("paper", "jester")
+    assert paper["lr_steps"] == (10, 20, 25) and paper["epochs"] == 30
+    assert paper["weight_decay"] == 5e-4 and paper["dropout"] == 0.5
+    official = recipe_settings("official", "egogesture")
+    assert official["epochs"] == 20 and official["fc_lr5"]
+    assert recipe_settings("scratch", "jester") == {
+        "bn_momentum": 0.9,
+        **SCRATCH_RECIPE,
+    }
+    with pytest.raises(ValueError, match="Unknown recipe"):
+        recipe_settings("fast", "jester")
+
+
+def test_the_command_line_fills_what_is_not_given_from_the_recipe(capsys):
+    import argparse
+
+    from keras_action.training.cli import add_train_arguments, config_from_arguments
+    from keras_action.training.recipe import SCRATCH_RECIPE
+
+    parser = add_train_arguments(argparse.ArgumentParser())
+
+    def config(*argv):
+        return config_from_arguments(parser.parse_args(["--data-dir", "D", *argv]))
+
+    scratch = config("--lr", "0.5")
+    assert scratch.recipe == "scratch" and scratch.lr == 0.5
+    assert scratch.weight_decay == SCRATCH_RECIPE["weight_decay"]
+    assert scratch.epochs == SCRATCH_RECIPE["epochs"]
+    assert capsys.readouterr().err == ""
+    paper = config("--recipe", "paper", "--dropout", "0.1")
+    assert (paper.recipe, paper.dropout, paper.weight_decay) == ("paper", 0.1, 5e-4)
+    assert "assumes ImageNet-pretrained weights" in capsys.readouterr().err
+    finetune = config("--init-from", "model.keras", "--no-fc-lr5")
+    assert finetune.recipe == "paper" and finetune.fc_lr5 is False
+    assert capsys.readouterr().err == ""
