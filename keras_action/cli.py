@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from keras_action.utils.console import (
+    DefaultsHelpFormatter,
     positive_int,
     quiet_tensorflow,
     run_reporting_errors,
@@ -125,7 +126,7 @@ def _class_names(labels, model, num_classes):
 @command(
     "benchmark",
     "LiteRT size and latency of TSN, TSM and ACTION, side by side.",
-    formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    formatter_class=DefaultsHelpFormatter,
 )
 def _benchmark_arguments(parser):
     parser.add_argument(

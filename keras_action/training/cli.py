@@ -17,7 +17,7 @@ from keras_action.training.recipe import (
     choose_recipe,
     recipe_settings,
 )
-from keras_action.utils.console import run_reporting_errors
+from keras_action.utils.console import DefaultsHelpFormatter, run_reporting_errors
 
 #: `--demo`: synthetic time-reversed pairs, small frames, CPU-sized budget.
 DEMO = {
@@ -207,7 +207,7 @@ def main(argv=None, prog=None):
         description="Train a keras-action video model. The run directory "
         "(--output) receives model.keras, metrics.json, history.csv, curves and "
         "a confusion matrix; a killed run resumes when started again.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=DefaultsHelpFormatter,
     )
     arguments = add_train_arguments(parser).parse_args(argv)
     if not (arguments.demo or arguments.data_dir):
@@ -254,7 +254,7 @@ def evaluate_main(argv=None, prog=None):
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Evaluate a .keras or .tflite model on a dataset split.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=DefaultsHelpFormatter,
     )
     arguments = add_evaluate_arguments(parser).parse_args(argv)
     return run_reporting_errors(parser.prog, _evaluate, arguments)

@@ -116,7 +116,10 @@ def test_train_help_lists_every_module_and_runs_as_a_module():
     assert result.stderr == ""
     assert "usage: keras-action train" in result.stdout
     assert "{" + ",".join(MODULES) + "}" in result.stdout
-    assert "(default: 0.01)" in result.stdout  # --lr shows its default
+    help_text = " ".join(result.stdout.split())
+    assert "SGD momentum (default: 0.9)" in help_text  # defaults are shown
+    assert "the recipe's (paper: 0.01)" in help_text  # --lr: the recipe decides
+    assert "(default: None)" not in help_text
 
 
 def test_step_progress_knows_the_steps_from_the_first_epoch():
