@@ -7,10 +7,13 @@ run is started again and again, each start killed at the next moment, until a
 start finishes; the rest of the moments go to a new run.
 """
 
+import contextlib
 import csv
+import io
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -21,7 +24,6 @@ import cv2
 import keras
 import pytest
 
-from keras_action.training.backup import SettingsChanged
 from keras_action.training.cli import main
 from tests.training.conftest import tiny_arguments
 
@@ -77,7 +79,7 @@ def _check_finished(run):
     assert [row["epoch"] for row in metrics["history"]] == list(range(1, EPOCHS + 1))
     with open(run / "history.csv") as file:
         epochs = [int(row["epoch"]) for row in csv.DictReader(file)]
-    assert epochs == list(range(EPOCHS)), f"history.csv rows: {epochs}"
+    assert epochs == list(range(1, EPOCHS + 1)), f"history.csv rows: {epochs}"
     model = keras.saving.load_model(run / "model.keras")
     assert model.output_shape == (None, len(metrics["class_names"]))
     for picture in PICTURES:
@@ -141,11 +143,19 @@ def test_kills_during_the_backup_and_the_report(tiny_jester, tmp_path):
 def _check_other_settings_are_refused(data_dir, run):
     before = sorted(path.name for path in run.rglob("*"))
     arguments = tiny_arguments(data_dir, run, "--epochs", str(EPOCHS))
-    with pytest.raises(SettingsChanged, match=r"--image-size 32 → 48"):
-        main([*arguments, "--image-size", "48"])
-    with pytest.raises(SettingsChanged, match=r"--epochs 2 → 3.*--lr 0\.01 → 0\.1"):
-        main([*arguments, "--epochs", "3", "--lr", "0.1"])
+    status, error = _refusal([*arguments, "--image-size", "48"])
+    assert status == 1 and "--image-size 32 → 48" in error
+    status, error = _refusal([*arguments, "--epochs", "3", "--lr", "0.1"])
+    assert status == 1 and re.search(r"--epochs 2 → 3.*--lr 0\.01 → 0\.1", error)
     assert sorted(path.name for path in run.rglob("*")) == before
+
+
+def _refusal(arguments):
+    """`main`'s status and stderr: a refused resume is one line, status 1."""
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        status = main(arguments)
+    return status, stderr.getvalue()
 
 
 #: Moments inside each file write, then seeded moments over the whole run.

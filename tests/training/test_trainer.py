@@ -1,5 +1,6 @@
 import csv
 import json
+import re
 import shutil
 
 import cv2
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 from keras_action.training import TrainConfig
-from keras_action.training.callbacks import TrainingDataError, TrainingDiverged
+from keras_action.training.callbacks import TrainingDiverged
 from keras_action.training.cli import evaluate_main, main
 from keras_action.training.trainer import RunExistsError, _compiled_model, train
 from tests.training.conftest import tiny_arguments
@@ -129,37 +130,43 @@ def own_jester(tiny_jester, tmp_path):
     return root
 
 
+def _assert_one_line_error(status, capsys, pattern):
+    """A known mistake ends the command with status 1 and one line on stderr."""
+    error = capsys.readouterr().err.strip()
+    assert status == 1 and len(error.splitlines()) == 1, error
+    assert re.search(pattern, error), error
+
+
 def _train_ids(root):
     lines = (root / "jester-v1-train.csv").read_text().splitlines()
     return [line.split(";")[0] for line in lines if line.strip()]
 
 
 @pytest.mark.parametrize("emptied", [False, True])
-def test_a_training_split_smaller_than_a_batch_is_an_error(own_jester, emptied):
+def test_a_training_split_smaller_than_a_batch_is_an_error(own_jester, emptied, capsys):
     arguments = tiny_arguments(own_jester, own_jester / "run", "--batch-size", "16")
     if emptied:
         (own_jester / "jester-v1-train.csv").write_text("")
     count = 0 if emptied else 12
-    with pytest.raises(TrainingDataError, match=f"has {count} sample.*batch of 16"):
-        main(arguments)
+    _assert_one_line_error(main(arguments), capsys, f"has {count} sample.*batch of 16")
     assert not (own_jester / "run" / "model.keras").exists()
 
 
-def test_an_epoch_without_readable_samples_is_an_error(own_jester):
+def test_an_epoch_without_readable_samples_is_an_error(own_jester, capsys):
     for clip in _train_ids(own_jester):
         shutil.rmtree(own_jester / "20bn-jester-v1" / clip)
-    with pytest.raises(TrainingDataError, match="Epoch 1 ran no training step"):
-        main(tiny_arguments(own_jester, own_jester / "run", "--max-skipped", "1"))
+    status = main(tiny_arguments(own_jester, own_jester / "run", "--max-skipped", "1"))
+    _assert_one_line_error(status, capsys, "Epoch 1 ran no training step")
     assert not (own_jester / "run" / "model.keras").exists()
     assert not (own_jester / "run" / "metrics.json").exists()
 
 
-def test_an_epoch_skipping_more_than_max_skipped_is_an_error(own_jester):
+def test_an_epoch_skipping_more_than_max_skipped_is_an_error(own_jester, capsys):
     for clip in _train_ids(own_jester)[:2]:
         shutil.rmtree(own_jester / "20bn-jester-v1" / clip)
     run = own_jester / "run"
-    with pytest.raises(TrainingDataError, match=r"skipped 2 of its 12.*16\.7%"):
-        main(tiny_arguments(own_jester, run, "--epochs", "1"))
+    status = main(tiny_arguments(own_jester, run, "--epochs", "1"))
+    _assert_one_line_error(status, capsys, r"skipped 2 of its 12.*16\.7%")
     assert not (run / "model.keras").exists()
     # The flag says how much may be skipped; the skips are reported.
     main(tiny_arguments(own_jester, run, "--epochs", "1", "--max-skipped", "0.2"))
