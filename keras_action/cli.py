@@ -86,7 +86,7 @@ def _predict(args):
         classify,
         draw_prediction,
     )
-    from keras_action.export.runner import LiteRTRunner
+    from keras_action.runtime import LiteRTRunner
 
     if args.image:
         check_image_path(args.image)
@@ -108,7 +108,7 @@ def _class_names(labels, model, num_classes):
     """The labels file's names; class indices, with a notice, when there is none."""
     from pathlib import Path
 
-    from keras_action.export.runner import read_labels
+    from keras_action.runtime import read_labels
 
     if labels:
         return read_labels(labels)

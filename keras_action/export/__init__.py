@@ -1,7 +1,9 @@
-"""Edge export: LiteRT conversion, edge checks, on-device runner and prediction.
+"""Edge export: LiteRT conversion, edge checks, benchmarks and prediction.
 
-Names are imported on first use, so that `LiteRTRunner` and `classify` work
-in a runtime-only install (`keras-action[litert]`, no TensorFlow).
+`LiteRTRunner` and `read_labels` live in `keras_action.runtime` (no
+TensorFlow) and are re-exported here. Names are imported on first use, so that
+`LiteRTRunner` and `classify` work in a runtime-only install
+(`keras-action[litert]`, no TensorFlow).
 """
 
 from keras_action.utils.lazy import lazy_attributes
@@ -14,8 +16,8 @@ __getattr__, __dir__ = lazy_attributes(
         "clip_function": "tflite",
         "to_tflite": "tflite",
         "write_tflite": "tflite",
-        "LiteRTRunner": "runner",
-        "read_labels": "runner",
+        "LiteRTRunner": "keras_action.runtime",
+        "read_labels": "keras_action.runtime",
         "EdgeReport": "edge_check",
         "assert_edge_compatible": "edge_check",
         "check_edge": "edge_check",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_action.export.runner import LiteRTRunner
+from keras_action.runtime import LiteRTRunner
 
 PRECISIONS = ("float32", "int8")
 

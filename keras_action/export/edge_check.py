@@ -15,7 +15,7 @@ from pathlib import Path
 import tensorflow as tf
 from tensorflow.lite.python import schema_py_generated as schema
 
-from keras_action.export.runner import LiteRTRunner
+from keras_action.runtime import LiteRTRunner
 
 FORBIDDEN_OPS = frozenset({"CONV_3D", "CONV_3D_TRANSPOSE"})
 MAX_RANK = 4

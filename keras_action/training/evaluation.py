@@ -79,7 +79,7 @@ def load_predictor(path):
     """
     path = str(path)
     if path.endswith(".tflite"):
-        from keras_action.export.runner import LiteRTRunner
+        from keras_action.runtime import LiteRTRunner
 
         runner = LiteRTRunner(path)
 

@@ -39,19 +39,25 @@ def lazy_attributes(package, sources):
 
     Args:
         package: the package's `__name__`.
-        sources: `{name: submodule}`, submodules relative to `package`; a name
-            equal to its submodule stands for the submodule itself.
+        sources: `{name: module}`, modules relative to `package`, or absolute
+            (`keras_action.…`) for a name re-exported from another package; a
+            name equal to its submodule stands for the submodule itself.
 
     Returns:
         The two functions, to assign to the package's `__getattr__` and
         `__dir__` (PEP 562).
     """
 
+    root = package.partition(".")[0]
+
     def __getattr__(name):
         if name not in sources:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        source = sources[name]
+        if not source.startswith(f"{root}."):
+            source = f"{package}.{source}"
         try:
-            module = importlib.import_module(f"{package}.{sources[name]}")
+            module = importlib.import_module(source)
         except ModuleNotFoundError as error:
             hint = missing_dependency_hint(error)
             if hint is None:

@@ -266,8 +266,8 @@ def test_mobilenet_v2_torch_has_the_weights_of_keras_mobilenet_v2():
 def test_converted_model_exports_to_litert_with_the_official_logits(
     tsm_checkpoint, tmp_path
 ):
-    from keras_action.export.runner import LiteRTRunner
     from keras_action.export.tflite import to_tflite
+    from keras_action.runtime import LiteRTRunner
 
     checkpoint, expected = tsm_checkpoint
     model = convert_checkpoint(

@@ -9,13 +9,22 @@ from keras_action.utils.lazy import lazy_attributes, missing_dependency_hint
 
 def test_names_load_from_their_submodule_on_first_use():
     getattr_, dir_ = lazy_attributes(
-        "keras_action.export", {"to_tflite": "tflite", "runner": "runner"}
+        "keras_action.export", {"to_tflite": "tflite", "tflite": "tflite"}
     )
-    from keras_action.export import runner, tflite
+    from keras_action.export import tflite
 
     assert getattr_("to_tflite") is tflite.to_tflite
-    assert getattr_("runner") is runner
-    assert dir_() == ["runner", "to_tflite"]
+    assert getattr_("tflite") is tflite
+    assert dir_() == ["tflite", "to_tflite"]
+
+
+def test_names_of_another_package_are_re_exported():
+    getattr_, _ = lazy_attributes(
+        "keras_action.export", {"LiteRTRunner": "keras_action.runtime"}
+    )
+    from keras_action.runtime import LiteRTRunner
+
+    assert getattr_("LiteRTRunner") is LiteRTRunner
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
         getattr_("nothing")
 
@@ -39,10 +48,13 @@ def test_a_missing_optional_dependency_names_its_extra():
 
 
 def test_a_lazy_name_whose_dependency_is_missing_says_what_to_install(monkeypatch):
-    monkeypatch.delitem(sys.modules, "keras_action.export.runner")
+    for module in ("keras_action.runtime", "keras_action.runtime.litert"):
+        monkeypatch.delitem(sys.modules, module, raising=False)
     for module in ("ai_edge_litert", "ai_edge_litert.interpreter"):
         monkeypatch.setitem(sys.modules, module, None)  # as if not installed
-    getattr_, _ = lazy_attributes("keras_action.export", {"LiteRTRunner": "runner"})
+    getattr_, _ = lazy_attributes(
+        "keras_action.export", {"LiteRTRunner": "keras_action.runtime"}
+    )
     with pytest.raises(ModuleNotFoundError) as error:
         getattr_("LiteRTRunner")
     assert str(error.value) == (

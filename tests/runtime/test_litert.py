@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from keras_action.export import LiteRTRunner, read_labels
-from keras_action.export.runner import _dequantize, _quantize
+from keras_action.runtime.litert import _dequantize, _quantize
 
 
 @pytest.fixture(scope="module")

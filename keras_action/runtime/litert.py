@@ -1,8 +1,4 @@
-"""`LiteRTRunner`: runs an exported clip classifier with LiteRT, without TensorFlow.
-
-Only NumPy and `ai_edge_litert` are imported here, so `pip install
-"keras-action[litert]"` can run `.tflite` files on a machine without TensorFlow.
-"""
+"""`LiteRTRunner`: runs an exported clip classifier with LiteRT, without TensorFlow."""
 
 import time
 

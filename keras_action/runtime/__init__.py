@@ -1,0 +1,10 @@
+"""The edge runtime: exported `.tflite` clip classifiers run with LiteRT.
+
+Only NumPy and `ai_edge_litert` are imported here, never TensorFlow or Keras,
+so that `pip install "keras-action[litert]"` runs models on a machine without
+them, and so that training and export can both use the runner.
+"""
+
+from keras_action.runtime.litert import LiteRTRunner, read_labels
+
+__all__ = ["LiteRTRunner", "read_labels"]
