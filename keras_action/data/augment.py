@@ -10,11 +10,10 @@ import itertools
 
 import tensorflow as tf
 
+from keras_action.data.views import EVAL_CROP_FRACTION
+
 #: TSN multi-scale crop scales, relative to the shorter side.
 SCALES = (1.0, 0.875, 0.75, 0.66)
-#: Evaluation crop side relative to the shorter side: resizing the shorter side
-#: to `image_size · 256/224` and centre-cropping `image_size` keeps 224/256 of it.
-EVAL_CROP_FRACTION = 224 / 256
 # TSN `more_fix_crop` positions, in quarters of the free space (x, y).
 _FIXED_POSITIONS = (
     (0, 0),
@@ -82,7 +81,8 @@ def center_crop_windows(height, width, num_crops=1, crop_fraction=EVAL_CROP_FRAC
     With one crop this equals resizing the shorter side to
     `image_size / crop_fraction` and centre-cropping `image_size`. Three crops
     sit at the start, centre and end of the longer side (centred on the
-    shorter one), covering the whole frame like TSM's three-crop testing.
+    shorter one), covering the whole frame like TSM's three-crop testing. The
+    one crop is `keras_action.data.views.centre_crop_window` in graph code.
 
     Args:
         height, width: scalar integer tensors, frame size.

@@ -10,6 +10,8 @@ centre frame of each segment, as in TSN/TSM validation. Videos shorter than
 
 import tensorflow as tf
 
+from keras_action.data.views import spread_indices
+
 
 def segment_indices(num_frames, num_segments, training, num_clips=1, seed=None):
     """Frame indices of one video, as a graph-friendly TensorFlow computation.
@@ -49,9 +51,8 @@ def segment_indices(num_frames, num_segments, training, num_clips=1, seed=None):
         )
         indices = (starts + offsets)[tf.newaxis]
     else:
-        # floor(n · (i + (2k+1)/(2K)) / T) in integers: clip k sits at offset
-        # (k + ½)/K of each segment, K = 1 being the centre frame.
         clips = tf.range(num_clips, dtype=tf.int64)[:, tf.newaxis]
-        numerator = n * (2 * num_clips * segments[tf.newaxis] + 2 * clips + 1)
-        indices = numerator // (2 * num_clips * num_segments)
+        indices = spread_indices(
+            n, segments[tf.newaxis], clips, num_segments, num_clips
+        )
     return tf.cast(tf.clip_by_value(indices, 0, tf.maximum(n - 1, 0)), tf.int32)

@@ -15,6 +15,10 @@ and sensor noise (see `keras_action.data.gesture_scene`).
 """
 
 import math
+import os
+import shutil
+import tempfile
+import weakref
 from pathlib import Path
 
 import cv2
@@ -166,6 +170,42 @@ def write_synthetic_jester(
     for split, lines in splits.items():
         (root / f"jester-v1-{split}.csv").write_text("".join(f"{x}\n" for x in lines))
     return root
+
+
+def load_synthetic_jester(split="train", *, clips_per_class=10, seed=0, **options):
+    """A plain synthetic dataset in a temporary folder, loaded with `load_jester`.
+
+    For when a few real-looking clips are needed and no dataset is at hand
+    (int8 calibration, smoke tests). The frames are at least 48×64 and a third
+    wider than `image_size`, so the evaluation crop is resized as with real
+    videos. The folder is removed with the dataset (at the latest when the
+    process exits).
+
+    Args:
+        split: "train", "validation" or "test".
+        clips_per_class: see `write_synthetic_jester`.
+        seed: seeds the clips written and the loader's shuffling and sampling.
+        **options: `num_segments`, `image_size`, `training`, `batch_size` and
+            the others of `keras_action.data.load_jester`.
+
+    Returns:
+        The `tf.data.Dataset` of `load_jester`.
+    """
+    # Writing needs only NumPy and OpenCV (`keras-action synthetic` runs
+    # without TensorFlow); loading needs the tf.data pipeline.
+    from keras_action.data.jester import load_jester
+
+    size = options.get("image_size", 224)
+    temporary = tempfile.mkdtemp(prefix="keras_action_")
+    root = write_synthetic_jester(
+        os.path.join(temporary, "synthetic"),
+        clips_per_class=clips_per_class,
+        image_size=(max(size, 48), max(size * 4 // 3, 64)),
+        seed=seed,
+    )
+    dataset = load_jester(root, split, seed=seed, **options)
+    weakref.finalize(dataset, shutil.rmtree, temporary, ignore_errors=True)
+    return dataset
 
 
 def _renderer(difficulty, backgrounds, image_size):

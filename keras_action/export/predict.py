@@ -1,10 +1,9 @@
 """Classifying one video (or frame folder) with an exported `.tflite` model.
 
-Frames are sampled as validation does: the centre frame of each of T equal
-segments, a centre square of 224/256 of the shorter side (the same as resizing
-the shorter side to `image_size · 256/224` and centre-cropping), resized to
-`image_size`. Only NumPy and OpenCV are used, so prediction runs without
-TensorFlow.
+Frames are sampled and cropped as validation does (`keras_action.data.views`):
+the centre frame of each of T equal segments, a centre square of 224/256 of the
+shorter side, resized to `image_size`. Only NumPy and OpenCV are used, so
+prediction runs without TensorFlow.
 """
 
 from pathlib import Path
@@ -14,21 +13,10 @@ import numpy as np
 
 from keras_action.data.decode import count_frames, read_frames
 from keras_action.data.errors import VideoDecodeError
+from keras_action.data.views import centre_crop_window, centre_indices
 from keras_action.utils.numerics import softmax
 
-#: Evaluation crop side relative to the shorter side (TSN: 224 of 256).
-CROP_FRACTION = 224 / 256
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
-
-
-def centre_indices(num_frames, num_segments):
-    """The centre frame of each of `num_segments` equal segments of a video.
-
-    The NumPy twin of `keras_action.data.segment_indices(n, T, training=False)`.
-    """
-    segments = np.arange(num_segments)
-    indices = num_frames * (2 * segments + 1) // (2 * num_segments)
-    return np.clip(indices, 0, num_frames - 1)
 
 
 def read_clip(source, num_segments, image_size):
@@ -72,9 +60,7 @@ def _read_folder(folder, num_segments):
 
 
 def _centre_crop(frame, image_size):
-    height, width = frame.shape[:2]
-    side = max(int(min(height, width) * CROP_FRACTION), 1)
-    top, left = (height - side) // 2, (width - side) // 2
+    top, left, side = centre_crop_window(*frame.shape[:2])
     crop = frame[top : top + side, left : left + side]
     interpolation = cv2.INTER_AREA if side > image_size else cv2.INTER_LINEAR
     return cv2.resize(crop, (image_size, image_size), interpolation=interpolation)

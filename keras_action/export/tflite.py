@@ -7,10 +7,6 @@ and `logits`. Only builtin ops are allowed (no Flex ops, which LiteRT on
 Android cannot run).
 """
 
-import os
-import shutil
-import tempfile
-import weakref
 from pathlib import Path
 
 import keras
@@ -299,37 +295,25 @@ def calibration_clips(num_segments, image_size, data_dir=None, split="train", se
         num_segments: frames per clip (T).
         image_size: frame height and width.
         data_dir: a Jester-layout dataset (see `keras_action.data.load_jester`);
-            `None` writes a small synthetic one (`write_synthetic_jester`) in a
-            temporary folder, removed with the dataset (at the latest when
-            the process exits).
+            `None` uses a small synthetic one
+            (`keras_action.data.load_synthetic_jester`).
         split: the split to draw clips from.
         seed: shuffling seed, so that calibration sees every class early.
 
     Returns:
         A `tf.data.Dataset` of unbatched `(clip, label)` pairs.
     """
-    from keras_action.data import load_jester, write_synthetic_jester
+    from keras_action import data
 
-    temporary = None
+    options = {
+        "num_segments": num_segments,
+        "image_size": image_size,
+        "training": False,
+        "batch_size": None,
+        "shuffle": True,
+        "seed": seed,
+        "dtype": "float32",
+    }
     if data_dir is None:
-        temporary = tempfile.mkdtemp(prefix="keras_action_")
-        data_dir = write_synthetic_jester(
-            os.path.join(temporary, "calibration"),
-            clips_per_class=16,
-            image_size=(max(image_size, 48), max(image_size * 4 // 3, 64)),
-            seed=seed,
-        )
-    dataset = load_jester(
-        data_dir,
-        split,
-        num_segments=num_segments,
-        image_size=image_size,
-        training=False,
-        batch_size=None,
-        shuffle=True,
-        seed=seed,
-        dtype="float32",
-    )
-    if temporary is not None:
-        weakref.finalize(dataset, shutil.rmtree, temporary, ignore_errors=True)
-    return dataset
+        return data.load_synthetic_jester(split, clips_per_class=16, **options)
+    return data.load_jester(data_dir, split, **options)

@@ -1,3 +1,5 @@
+import gc
+import tempfile
 import time
 
 import numpy as np
@@ -139,3 +141,18 @@ def test_realistic_same_seed_same_data(tmp_path):
     b = data.write_synthetic_jester(tmp_path / "b", **options)
     first = "20bn-jester-v1/2/00003.jpg"
     assert (a / first).read_bytes() == (b / first).read_bytes()
+
+
+def test_load_synthetic_jester_loads_a_temporary_dataset(monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dataset = data.load_synthetic_jester(
+        "validation", num_segments=2, image_size=32, batch_size=None
+    )
+    (folder,) = tmp_path.glob("keras_action_*")
+    clip, label = next(iter(dataset))
+    assert clip.shape == (2, 32, 32, 3)
+    assert dataset.class_names[int(label)] in synthetic.CLASS_NAMES
+    assert (folder / "synthetic" / "jester-v1-validation.csv").is_file()
+    del dataset
+    gc.collect()
+    assert not folder.exists()
