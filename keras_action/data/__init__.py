@@ -45,6 +45,7 @@ __getattr__, __dir__ = lazy_attributes(
         "load_egogesture": "egogesture",
         "load_jester": "jester",
         "load_something_something_v2": "something_something",
+        "load_split": "pipeline",
         "load_synthetic_jester": "synthetic",
         "load_tfrecords": "tfrecord",
         "load_videos": "videos",

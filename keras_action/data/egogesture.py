@@ -16,7 +16,7 @@ from pathlib import Path
 
 from keras_action.data.annotations import check_unique, parse_index, read_rows
 from keras_action.data.errors import AnnotationError
-from keras_action.data.pipeline import build_dataset
+from keras_action.data.pipeline import load_split
 from keras_action.data.samples import FramePattern, Samples
 
 logger = logging.getLogger("keras_action.data")
@@ -118,47 +118,25 @@ def load_egogesture(
     root,
     split="train",
     *,
-    num_segments=8,
-    image_size=224,
-    training=None,
-    batch_size=32,
-    flip=False,
     subjects=None,
     frames_dir=None,
     class_names=None,
+    flip=False,
     **options,
 ):
-    """A `tf.data.Dataset` of EgoGesture clips and labels.
+    """A `tf.data.Dataset` of EgoGesture clips and labels (see `load_split`).
 
     Args:
         root: the dataset folder.
         split: "train", "validation" or "test" (standard subject split).
-        num_segments: frames per clip (`T`).
-        image_size: output height and width.
-        training: training sampling and augmentation (default: `split == "train"`).
-        batch_size: clips per batch (`None`: unbatched).
+        subjects, frames_dir, class_names: see `list_egogesture`.
         flip: random horizontal flips; off by default because EgoGesture has
             left/right gesture pairs.
-        subjects, frames_dir, class_names: see `list_egogesture`.
-        **options: `num_clips`, `num_crops`, `on_error`, `shuffle`, `seed`,
-            `dtype`; see `keras_action.data.build_dataset`.
-
-    Returns:
-        Dataset of `(clips (B, T, S, S, 3), labels (B,) int32)` with
-        `class_names` and `skipped` attributes.
+        **options: `num_segments`, `image_size`, `batch_size` and the other
+            arguments of `keras_action.data.build_dataset`.
     """
-    training = split == "train" if training is None else training
     samples = list_egogesture(root, split, subjects, frames_dir, class_names)
-    return build_dataset(
-        samples,
-        num_segments=num_segments,
-        image_size=image_size,
-        training=training,
-        batch_size=batch_size,
-        flip=flip,
-        name=f"egogesture/{split}",
-        **options,
-    )
+    return load_split(samples, "egogesture", split, flip=flip, **options)
 
 
 def _frames_root(root):

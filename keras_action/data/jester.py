@@ -21,7 +21,7 @@ from keras_action.data.annotations import (
     read_rows,
 )
 from keras_action.data.errors import AnnotationError
-from keras_action.data.pipeline import build_dataset
+from keras_action.data.pipeline import load_split
 from keras_action.data.samples import FramePattern, Samples
 
 FRAMES_DIR = "20bn-jester-v1"
@@ -69,50 +69,21 @@ def list_jester(root, split="train", frames_dir=None):
     return Samples(sources, labels, class_names, pattern=FramePattern("", 5, ".jpg"))
 
 
-def load_jester(
-    root,
-    split="train",
-    *,
-    num_segments=8,
-    image_size=224,
-    training=None,
-    batch_size=32,
-    flip=False,
-    frames_dir=None,
-    **options,
-):
-    """A `tf.data.Dataset` of Jester clips and labels.
+def load_jester(root, split="train", *, frames_dir=None, flip=False, **options):
+    """A `tf.data.Dataset` of Jester clips and labels (see `load_split`).
 
     Args:
         root: the dataset folder.
         split: "train", "validation" or "test".
-        num_segments: frames per clip (`T`).
-        image_size: output height and width.
-        training: training sampling and augmentation (default: `split == "train"`).
-        batch_size: clips per batch (`None`: unbatched).
+        frames_dir: frame folders' parent, default `root/20bn-jester-v1`.
         flip: random horizontal flips; off by default because flipping swaps
             classes such as "Swiping Left" and "Swiping Right".
-        frames_dir: frame folders' parent, default `root/20bn-jester-v1`.
-        **options: `num_clips`, `num_crops`, `on_error`, `shuffle`, `seed`,
-            `dtype`; see `keras_action.data.build_dataset`.
-
-    Returns:
-        Dataset of `(clips (B, T, S, S, 3), labels (B,) int32)` with
-        `class_names` and `skipped` attributes.
+        **options: `num_segments`, `image_size`, `batch_size` and the other
+            arguments of `keras_action.data.build_dataset`.
 
     Example:
-        >>> train = load_jester("/data/jester", "train", num_segments=8, training=True)
+        >>> train = load_jester("/data/jester", "train", num_segments=8)
         >>> model.fit(train, epochs=30)
     """
-    training = split == "train" if training is None else training
     samples = list_jester(root, split, frames_dir)
-    return build_dataset(
-        samples,
-        num_segments=num_segments,
-        image_size=image_size,
-        training=training,
-        batch_size=batch_size,
-        flip=flip,
-        name=f"jester/{split}",
-        **options,
-    )
+    return load_split(samples, "jester", split, flip=flip, **options)

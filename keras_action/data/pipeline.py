@@ -510,3 +510,26 @@ def build_dataset(
         seed=seed,
         shuffle_buffer=max(len(samples), 1),  # file names: all fit
     )
+
+
+def load_split(samples, dataset, split, *, training=None, **options):
+    """The one path from a dataset's split to its `tf.data.Dataset`.
+
+    Every dataset's `load_*` entry point lists its split's `Samples` (how a
+    dataset is laid out is all that differs) and hands them here.
+
+    Args:
+        samples: the split's `Samples`.
+        dataset: the dataset's name; skip warnings name `<dataset>/<split>`.
+        split: the split's name.
+        training: training sampling and augmentation (default: for "train").
+        **options: the other arguments of `build_dataset`.
+
+    Returns:
+        The dataset of `build_dataset`: `(clips (B, T, S, S, 3), labels (B,))`
+        with `class_names`, `skipped` and `config` attributes.
+    """
+    training = split == "train" if training is None else training
+    return build_dataset(
+        samples, training=training, name=f"{dataset}/{split}", **options
+    )

@@ -25,7 +25,7 @@ from keras_action.data.annotations import (
     read_json_entries,
 )
 from keras_action.data.errors import AnnotationError
-from keras_action.data.pipeline import build_dataset
+from keras_action.data.pipeline import load_split
 from keras_action.data.samples import FramePattern, Samples
 
 VIDEO_DIR = "20bn-something-something-v2"
@@ -114,49 +114,21 @@ def _entry(path, line, position, entry, lookup, split):
 
 
 def load_something_something_v2(
-    root,
-    split="train",
-    *,
-    num_segments=8,
-    image_size=224,
-    training=None,
-    batch_size=32,
-    flip=False,
-    video_dir=None,
-    frames_dir=None,
-    **options,
+    root, split="train", *, video_dir=None, frames_dir=None, flip=False, **options
 ):
-    """A `tf.data.Dataset` of Something-Something V2 clips and labels.
+    """A `tf.data.Dataset` of Something-Something V2 clips (see `load_split`).
 
     Args:
         root: the dataset folder.
         split: "train", "validation" or "test".
-        num_segments: frames per clip (`T`).
-        image_size: output height and width.
-        training: training sampling and augmentation (default: `split == "train"`).
-        batch_size: clips per batch (`None`: unbatched).
+        video_dir, frames_dir: see `list_something_something_v2`.
         flip: random horizontal flips; off by default because flipping turns
             e.g. "Pushing something from left to right" into its opposite.
-        video_dir, frames_dir: see `list_something_something_v2`.
-        **options: `num_clips`, `num_crops`, `on_error`, `shuffle`, `seed`,
-            `dtype`, `min_decodable_fraction`; see `keras_action.data.build_dataset`.
-
-    Returns:
-        Dataset of `(clips (B, T, S, S, 3), labels (B,) int32)` with
-        `class_names` and `skipped` attributes.
+        **options: `num_segments`, `image_size`, `batch_size` and the other
+            arguments of `keras_action.data.build_dataset`.
     """
-    training = split == "train" if training is None else training
     samples = list_something_something_v2(root, split, video_dir, frames_dir)
-    return build_dataset(
-        samples,
-        num_segments=num_segments,
-        image_size=image_size,
-        training=training,
-        batch_size=batch_size,
-        flip=flip,
-        name=f"something-something-v2/{split}",
-        **options,
-    )
+    return load_split(samples, "something-something-v2", split, flip=flip, **options)
 
 
 def _plain(template):

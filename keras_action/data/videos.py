@@ -65,47 +65,29 @@ def list_videos(source, class_names=None):
         raise AnnotationError(source, lines[error.index], str(error)) from None
 
 
-def load_videos(
-    source,
-    *,
-    num_segments=8,
-    image_size=224,
-    training=False,
-    batch_size=32,
-    flip=True,
-    class_names=None,
-    **options,
-):
+def load_videos(source, *, class_names=None, training=False, flip=True, **options):
     """A `tf.data.Dataset` of clips from a user's own videos or frame folders.
 
     Args:
         source: a folder with one sub-folder per class, or a `path,label` CSV.
-        num_segments: frames per clip (`T`).
-        image_size: output height and width.
+        class_names: see `list_videos`.
         training: training sampling and augmentation.
-        batch_size: clips per batch (`None`: unbatched).
         flip: random horizontal flips when training (on by default; turn it
             off when left and right are different classes).
-        class_names: see `list_videos`.
-        **options: `num_clips`, `num_crops`, `on_error`, `shuffle`, `seed`,
-            `dtype`, `min_decodable_fraction`; see `keras_action.data.build_dataset`.
+        **options: `num_segments`, `image_size`, `batch_size` and the other
+            arguments of `keras_action.data.build_dataset`.
 
     Returns:
-        Dataset of `(clips (B, T, S, S, 3), labels (B,) int32)` with
-        `class_names` and `skipped` attributes.
+        The dataset of `keras_action.data.build_dataset`.
 
     Example:
         >>> train = load_videos("my_clips/", training=True, num_segments=8)
         >>> train.class_names
         ['clap', 'wave']
     """
-    samples = list_videos(source, class_names)
     return build_dataset(
-        samples,
-        num_segments=num_segments,
-        image_size=image_size,
+        list_videos(source, class_names),
         training=training,
-        batch_size=batch_size,
         flip=flip,
         name=f"videos:{Path(source).name}",
         **options,
