@@ -62,13 +62,6 @@ class TemporalLayer(keras.layers.Layer):
                 f"num_segments={self.num_segments} (shape {tuple(shape)})."
             )
 
-    def _check_reduction(self, channels, reduction):
-        if channels is not None and channels // reduction < 1:
-            raise ValueError(
-                f"{self.name}: {channels} channels are too few for "
-                f"reduction={reduction}; at least {reduction} are needed."
-            )
-
     def build(self, input_shape):
         self._check_input_shape(input_shape)
 
@@ -134,3 +127,44 @@ class ExcitationLayer(TemporalLayer):
             else (frames, 1, 1, channels)
         )
         return keras.KerasTensor(shape, dtype=self.compute_dtype)
+
+
+class ReducedExcitation(ExcitationLayer):
+    """Base class of channel-mask paths that work on `C/r` channels (CE, ME).
+
+    A bias-free 1×1 convolution `squeeze` (C→C/r) opens the path and another,
+    `expand` (C/r→C), closes it before the sigmoid; subclasses build both with
+    `pointwise`, and what lies between, in `build`.
+
+    Args:
+        num_segments: int, frames per clip (T).
+        reduction: int, channel reduction ratio r. Defaults to 16; the input
+            needs at least `reduction` channels.
+        **kwargs: standard `keras.layers.Layer` arguments.
+    """
+
+    def __init__(self, num_segments, reduction=16, **kwargs):
+        super().__init__(num_segments, **kwargs)
+        self.reduction = positive_int("reduction", reduction)
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        channels = input_shape[-1]
+        if channels is not None and channels // self.reduction < 1:
+            raise ValueError(
+                f"{self.name}: {channels} channels are too few for "
+                f"reduction={self.reduction}; at least {self.reduction} are needed."
+            )
+
+    def pointwise(self, filters, name, input_shape):
+        """A built bias-free 1×1 convolution with `filters` outputs."""
+        layer = keras.layers.Conv2D(
+            filters, 1, use_bias=False, dtype=self.dtype_policy, name=name
+        )
+        layer.build(input_shape)
+        return layer
+
+    def get_config(self):
+        config = super().get_config()
+        config["reduction"] = self.reduction
+        return config

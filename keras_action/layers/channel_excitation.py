@@ -2,16 +2,12 @@ import keras
 from keras import ops
 
 from keras_action.layers import temporal
-from keras_action.layers.base import (
-    ExcitationLayer,
-    positive_int,
-    torch_default_uniform,
-)
+from keras_action.layers.base import ReducedExcitation, torch_default_uniform
 from keras_action.utils.torch_layout import TorchWeight, standard_layer_weights
 
 
 @keras.saving.register_keras_serializable(package="keras_action")
-class ChannelExcitation(ExcitationLayer):
+class ChannelExcitation(ReducedExcitation):
     """Channel excitation (CE), the second path of ACTION-Net.
 
     Global average pooling, a 1×1 convolution C→C/r, a convolution over time
@@ -22,8 +18,9 @@ class ChannelExcitation(ExcitationLayer):
 
     Args:
         num_segments: int, frames per clip (T).
-        reduction: int, channel reduction ratio r. Defaults to 16; the input
-            needs at least `reduction` channels.
+        reduction: int, channel reduction ratio r: the temporal convolution
+            mixes C/r channels. Defaults to 16; at least `reduction` input
+            channels are needed.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
@@ -45,28 +42,17 @@ class ChannelExcitation(ExcitationLayer):
           Recognition", CVPR 2021](https://arxiv.org/abs/2103.07372)
     """
 
-    def __init__(self, num_segments, reduction=16, **kwargs):
-        super().__init__(num_segments, **kwargs)
-        self.reduction = positive_int("reduction", reduction)
-
     def build(self, input_shape):
         super().build(input_shape)
         channels = input_shape[-1]
-        self._check_reduction(channels, self.reduction)
         reduced = channels // self.reduction
-        self.squeeze = keras.layers.Conv2D(
-            reduced, 1, use_bias=False, dtype=self.dtype_policy, name="squeeze"
-        )
-        self.squeeze.build((None, 1, 1, channels))
+        self.squeeze = self.pointwise(reduced, "squeeze", (None, 1, 1, channels))
         self.temporal_kernel = self.add_weight(
             name="temporal_kernel",
             shape=(3, reduced, reduced),
             initializer=torch_default_uniform(3 * reduced),
         )
-        self.expand = keras.layers.Conv2D(
-            channels, 1, use_bias=False, dtype=self.dtype_policy, name="expand"
-        )
-        self.expand.build((None, 1, 1, reduced))
+        self.expand = self.pointwise(channels, "expand", (None, 1, 1, reduced))
 
     def gate(self, inputs, training=None):
         pooled = self.squeeze(ops.mean(inputs, axis=(1, 2), keepdims=True))
@@ -88,8 +74,3 @@ class ChannelExcitation(ExcitationLayer):
             f"{prefix}_p2_conv1.weight": TorchWeight(self.temporal_kernel, (2, 1, 0)),
             **standard_layer_weights(self.expand, f"{prefix}_p2_expand"),
         }
-
-    def get_config(self):
-        config = super().get_config()
-        config["reduction"] = self.reduction
-        return config

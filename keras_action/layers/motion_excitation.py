@@ -2,16 +2,12 @@ import keras
 from keras import ops
 
 from keras_action.layers import temporal
-from keras_action.layers.base import (
-    ExcitationLayer,
-    positive_int,
-    torch_default_uniform,
-)
+from keras_action.layers.base import ReducedExcitation, torch_default_uniform
 from keras_action.utils.torch_layout import standard_layer_weights
 
 
 @keras.saving.register_keras_serializable(package="keras_action")
-class MotionExcitation(ExcitationLayer):
+class MotionExcitation(ReducedExcitation):
     """Motion excitation (ME), the third path of ACTION-Net.
 
     A 1×1 convolution C→C/r with BatchNorm gives `u`; a depthwise 3×3
@@ -29,44 +25,40 @@ class MotionExcitation(ExcitationLayer):
 
     Args:
         num_segments: int, frames per clip (T).
-        reduction: int, channel reduction ratio r. Defaults to 16; the input
-            needs at least `reduction` channels.
+        reduction: int, channel reduction ratio r: frames are differenced on
+            C/r channels. Defaults to 16; at least `reduction` input channels
+            are needed.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
         inputs: folded frames `(N·T, H, W, C)`.
         training: bool, whether BatchNorm uses batch statistics.
-        return_gate: bool, return the mask `m` instead of `x + x·m`.
-            Defaults to `False`.
+        return_gate: bool, return the channel mask `m`, `(N·T, 1, 1, C)`,
+            instead of `x + x·m`. Defaults to `False`.
 
     Returns:
-        A tensor of the input's shape.
+        A tensor of the input's shape, or the mask.
 
     Example:
 
     >>> frames = keras.random.uniform((2 * 8, 14, 14, 64))
-    >>> MotionExcitation(num_segments=8)(frames).shape
-    (16, 14, 14, 64)
+    >>> MotionExcitation(num_segments=8)(frames, return_gate=True).shape
+    (16, 1, 1, 64)
 
     Reference:
         - [Wang et al., "ACTION-Net: Multipath Excitation for Action
           Recognition", CVPR 2021](https://arxiv.org/abs/2103.07372)
+        - [Li et al., "TEA: Temporal Excitation and Aggregation for Action
+          Recognition", CVPR 2020](https://arxiv.org/abs/2004.01398), whose
+          motion excitation this path follows
     """
-
-    def __init__(self, num_segments, reduction=16, **kwargs):
-        super().__init__(num_segments, **kwargs)
-        self.reduction = positive_int("reduction", reduction)
 
     def build(self, input_shape):
         super().build(input_shape)
         channels = input_shape[-1]
-        self._check_reduction(channels, self.reduction)
         reduced = channels // self.reduction
         frame_shape = (None, *input_shape[1:3])
-        self.squeeze = keras.layers.Conv2D(
-            reduced, 1, use_bias=False, dtype=self.dtype_policy, name="squeeze"
-        )
-        self.squeeze.build((*frame_shape, channels))
+        self.squeeze = self.pointwise(reduced, "squeeze", (*frame_shape, channels))
         self.batch_norm = keras.layers.BatchNormalization(
             epsilon=1e-5, momentum=0.9, dtype=self.dtype_policy, name="batch_norm"
         )
@@ -80,10 +72,7 @@ class MotionExcitation(ExcitationLayer):
             name="depthwise",
         )
         self.depthwise.build((*frame_shape, reduced))
-        self.expand = keras.layers.Conv2D(
-            channels, 1, use_bias=False, dtype=self.dtype_policy, name="expand"
-        )
-        self.expand.build((None, 1, 1, reduced))
+        self.expand = self.pointwise(channels, "expand", (None, 1, 1, reduced))
 
     def gate(self, inputs, training=None):
         return ops.sigmoid(self.motion_logits(inputs, training=training))
@@ -117,8 +106,3 @@ class MotionExcitation(ExcitationLayer):
         for name, layer in parts.items():
             weights.update(standard_layer_weights(layer, f"{prefix}_p3_{name}"))
         return weights
-
-    def get_config(self):
-        config = super().get_config()
-        config["reduction"] = self.reduction
-        return config
