@@ -8,6 +8,8 @@ package loads on first use (`lazy_attributes`).
 import ast
 import importlib
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -176,3 +178,14 @@ def test_lower_layers_never_import_higher_ones():
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_every_module_imports(module):
     importlib.import_module(module)
+
+
+def test_the_trainer_imports_first_in_a_fresh_interpreter():
+    # Import order matters for cycles: in this process other modules came first.
+    result = subprocess.run(
+        [sys.executable, "-c", "import keras_action.training.trainer"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
