@@ -141,7 +141,7 @@ def load_egogesture(
             left/right gesture pairs.
         subjects, frames_dir, class_names: see `list_egogesture`.
         **options: `num_clips`, `num_crops`, `on_error`, `shuffle`, `seed`,
-            `dtype`; see `keras_action.data.build_dataset`.
+            `dtype`, `frame_stride`; see `keras_action.data.build_dataset`.
 
     Returns:
         Dataset of `(clips (B, T, S, S, 3), labels (B,) int32)` with

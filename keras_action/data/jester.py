@@ -94,7 +94,7 @@ def load_jester(
             classes such as "Swiping Left" and "Swiping Right".
         frames_dir: frame folders' parent, default `root/20bn-jester-v1`.
         **options: `num_clips`, `num_crops`, `on_error`, `shuffle`, `seed`,
-            `dtype`; see `keras_action.data.build_dataset`.
+            `dtype`, `frame_stride`; see `keras_action.data.build_dataset`.
 
     Returns:
         Dataset of `(clips (B, T, S, S, 3), labels (B,) int32)` with

@@ -139,7 +139,8 @@ def load_something_something_v2(
             e.g. "Pushing something from left to right" into its opposite.
         video_dir, frames_dir: see `list_something_something_v2`.
         **options: `num_clips`, `num_crops`, `on_error`, `shuffle`, `seed`,
-            `dtype`, `min_decodable_fraction`; see `keras_action.data.build_dataset`.
+            `dtype`, `min_decodable_fraction`, `frame_stride`; see
+            `keras_action.data.build_dataset`.
 
     Returns:
         Dataset of `(clips (B, T, S, S, 3), labels (B,) int32)` with

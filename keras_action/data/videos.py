@@ -88,7 +88,8 @@ def load_videos(
             off when left and right are different classes).
         class_names: see `list_videos`.
         **options: `num_clips`, `num_crops`, `on_error`, `shuffle`, `seed`,
-            `dtype`, `min_decodable_fraction`; see `keras_action.data.build_dataset`.
+            `dtype`, `min_decodable_fraction`, `frame_stride`; see
+            `keras_action.data.build_dataset`.
 
     Returns:
         Dataset of `(clips (B, T, S, S, 3), labels (B,) int32)` with
