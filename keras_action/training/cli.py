@@ -56,7 +56,18 @@ def add_train_arguments(parser):
         choices=MODULES,
         help="temporal module in the backbone (tsn: none)",
     )
+    add(
+        "--causal",
+        action="store_true",
+        help="causal temporal modules (past frames only), for streaming_model",
+    )
     add("--segments", type=int, default=defaults.segments, help="frames per clip")
+    add(
+        "--frame-stride",
+        type=int,
+        help="dense sampling: T frames this many apart (feed a streaming model "
+        "frames at this stride); default: TSN segments over the whole video",
+    )
     add("--image-size", type=int, default=defaults.image_size, help="pixels")
     add("--recipe", default="auto", choices=("auto", *RECIPES), help=RECIPE_HELP)
     add("--epochs", type=int, help="default: the recipe's (paper, Jester: 30)")
