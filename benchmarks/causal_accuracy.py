@@ -22,30 +22,23 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from keras_action.data import write_synthetic_jester  # noqa: E402
 from keras_action.training import TrainConfig  # noqa: E402
-from keras_action.training.cli import DEMO, DEMO_DATA  # noqa: E402
-from keras_action.training.trainer import train  # noqa: E402
+from keras_action.training.cli import DEMO, train_on_synthetic_pairs  # noqa: E402
 from keras_action.utils.atomic import write_text  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "causal_accuracy.json"
 MODULES = ("action", "tsn", "tsm", "gsm", "stsm", "smnet")
 
 
-def run(module, causal, frame_stride, data_dir, output):
+def run(module, causal, frame_stride, output):
     name = f"{module}_causal" if causal else module
-    config = TrainConfig(
-        **DEMO,
-        module=module,
-        causal=causal,
-        frame_stride=frame_stride,
-        data_dir=str(data_dir),
-        output=str(output / name),
-        overwrite=True,
-        verbose=0,
-    )
+    settings = {"module": module, "causal": causal, "frame_stride": frame_stride}
     start = time.perf_counter()
-    metrics = train(config)
+    metrics = train_on_synthetic_pairs(
+        {name: settings},
+        output,
+        lambda **values: TrainConfig(**values, overwrite=True, verbose=0),
+    )[name]
     return {
         "val_top1": 100 * metrics["val_top1"],
         "epochs": metrics["epochs_completed"],
@@ -71,9 +64,6 @@ def main():
     parser.add_argument("--output", default="runs/causal_accuracy")
     arguments = parser.parse_args()
     output = Path(arguments.output)
-    data_dir = output / "data"
-    if not (data_dir / "jester-v1-labels.csv").exists():
-        write_synthetic_jester(data_dir, seed=0, **DEMO_DATA)
     record = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     if record.get("frame_stride") != arguments.frame_stride:
         record = {}
@@ -88,7 +78,7 @@ def main():
         for kind, causal in (("two_way", False), ("causal", True)):
             if kind in results.get(module, {}):
                 continue
-            measured = run(module, causal, arguments.frame_stride, data_dir, output)
+            measured = run(module, causal, arguments.frame_stride, output)
             results.setdefault(module, {})[kind] = measured
             print(f"{module} {kind}: {measured['val_top1']:.1f} %", flush=True)
             write_text(RESULTS, json.dumps(record, indent=2) + "\n")
