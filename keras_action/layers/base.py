@@ -66,14 +66,14 @@ class TemporalLayer(keras.layers.Layer):
         self.num_segments = positive_int("num_segments", num_segments)
         self.causal = bool(causal)
 
-    def _check_input_shape(self, shape):
+    def _check_input_shape(self, shape, whole_clips=True):
         if len(shape) != 4:
             raise ValueError(
                 f"{self.name} expects folded frames of shape (N·T, H, W, C); "
                 f"got a tensor of rank {len(shape)} with shape {tuple(shape)}."
             )
         frames = shape[0]
-        if isinstance(frames, int) and frames % self.num_segments:
+        if whole_clips and isinstance(frames, int) and frames % self.num_segments:
             raise ValueError(
                 f"{self.name}: the batch of {frames} frames is not a multiple of "
                 f"num_segments={self.num_segments} (shape {tuple(shape)})."
@@ -87,18 +87,16 @@ class TemporalLayer(keras.layers.Layer):
             )
 
     def build(self, input_shape):
-        self._check_input_shape(input_shape)
+        # Not whole clips: a per-frame call may build the layer, one frame per
+        # stream. Clip calls check the batch in `__call__`.
+        self._check_input_shape(input_shape, whole_clips=False)
 
     def __call__(self, inputs, *args, states=None, **kwargs):
         if states is None:
             self._check_input_shape(tuple(inputs.shape))
             return super().__call__(inputs, *args, **kwargs)
         self._check_streamable()
-        if len(inputs.shape) != 4:
-            raise ValueError(
-                f"{self.name} expects frames of shape (N, H, W, C) per call; "
-                f"got shape {tuple(inputs.shape)}."
-            )
+        self._check_input_shape(tuple(inputs.shape), whole_clips=False)
         return super().__call__(inputs, *args, states=states, **kwargs)
 
     def compute_output_shape(self, input_shape):
@@ -130,6 +128,8 @@ class TemporalLayer(keras.layers.Layer):
             empty for a causal layer without memory.
         """
         self._check_streamable()
+        if not self.built:
+            self.build(input_shape)
         return {}
 
     def initial_states(self, input_shape):

@@ -266,6 +266,12 @@ def add_evaluate_arguments(parser):
     add("--split", default="validation")
     add("--clips", type=int, default=1, help="clips per video (K)")
     add("--crops", type=int, default=1, choices=(1, 3), help="crops per clip")
+    add(
+        "--frame-stride",
+        type=int,
+        help="dense sampling at this stride (as the model was trained); "
+        "default: TSN segments",
+    )
     add("--batch-size", type=int, default=8)
     add(
         "--output",
@@ -298,6 +304,7 @@ def _evaluate(arguments):
         num_crops=arguments.crops,
         batch_size=arguments.batch_size,
         output=arguments.output,
+        frame_stride=arguments.frame_stride,
     )
     rows = [
         {"name": name, "accuracy": "-" if acc is None else f"{100 * acc:.1f}%"}

@@ -139,3 +139,12 @@ def test_consensus_streams_the_mean_of_the_last_t_outputs():
     np.testing.assert_allclose(
         _numpy(mean), _numpy(consensus(logits))[1:], rtol=1e-6, atol=1e-6
     )
+
+
+@pytest.mark.parametrize("name", ["action", "gsm", "smnet"])
+def test_a_new_layer_streams_without_a_clip_call_first(name):
+    layer = CAUSAL_LAYERS[name]()
+    states = layer.initial_states((1, 6, 6, 32))
+    output, states = layer(np.ones((1, 6, 6, 32), "float32"), states=states)
+    assert output.shape == (1, 6, 6, 32)
+    assert set(states) == set(layer.state_specs((1, 6, 6, 32)))

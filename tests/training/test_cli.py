@@ -145,3 +145,7 @@ def test_causal_dense_training_gives_a_model_that_streams(tiny_jester, tmp_path)
     assert len(blocks) == 10 and all(block.causal for block in blocks)
     stream = keras_action.streaming_model(model)
     assert "consensus_window" in stream.state_specs
+    evaluation = ["--model", tmp_path / "model.keras", "--data-dir", tiny_jester]
+    evaluation += ["--frame-stride", "2", "--output", tmp_path / "eval"]
+    assert evaluate_main([str(argument) for argument in evaluation]) == 0
+    assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["top1"] >= 0
