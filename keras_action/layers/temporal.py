@@ -117,16 +117,6 @@ def shift_frames(x, offset):
     return ops.pad(x[:, :-steps], padding)
 
 
-def temporal_conv(x, kernel):
-    """Convolution over T of `(N, T, S, Cin)`, Conv1D kernel `(K, Cin, Cout)`."""
-    return ops.conv(x, ops.expand_dims(kernel, 1), padding="same")
-
-
-def temporal_depthwise_conv(x, kernel):
-    """Per-channel convolution over T with a DepthwiseConv1D kernel `(K, C, 1)`."""
-    return ops.depthwise_conv(x, ops.expand_dims(kernel, 1), padding="same")
-
-
 def sum_taps(per_tap, groups=1, padding="same"):
     """Completes a 3-D convolution computed as 2-D convolutions per temporal tap.
 
