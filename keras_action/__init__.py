@@ -23,6 +23,8 @@ __getattr__, __dir__ = lazy_attributes(
         "layers": "layers",
         "model_stats": "models",
         "models": "models",
+        "streaming_model": "models",
+        "streaming_stats": "models",
     },
 )
 __all__ = __dir__()

@@ -51,6 +51,7 @@ __getattr__, __dir__ = lazy_attributes(
         "load_videos": "videos",
         "multiscale_crop_window": "augment",
         "read_frames": "decode",
+        "dense_indices": "sampling",
         "segment_indices": "sampling",
         "something_something_v2_class_names": "something_something",
         "write_synthetic_jester": "synthetic",

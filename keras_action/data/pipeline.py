@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_action.data import augment, decode
-from keras_action.data.sampling import segment_indices
+from keras_action.data.sampling import dense_indices, segment_indices
 from keras_action.data.skipping import SkipReport, after
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -37,6 +37,7 @@ class ClipConfig:
     dtype: str = "uint8"
     scales: tuple = augment.SCALES
     crop_fraction: float = augment.EVAL_CROP_FRACTION
+    frame_stride: int = None
 
     def __post_init__(self):
         if self.training and (self.num_clips != 1 or self.num_crops != 1):
@@ -47,6 +48,11 @@ class ClipConfig:
             raise ValueError("num_segments, num_clips and image_size must be positive")
         if self.dtype not in ("uint8", "float32"):
             raise ValueError(f"dtype must be 'uint8' or 'float32', got {self.dtype!r}")
+        if self.frame_stride is not None and self.frame_stride < 1:
+            raise ValueError(
+                f"frame_stride must be None (TSN segments) or at least 1, "
+                f"got {self.frame_stride}"
+            )
 
     @property
     def num_views(self):
@@ -72,9 +78,19 @@ class ClipBuilder:
     def indices(self, num_frames, seed):
         """Flat `(K·T,)` frame indices for a video of `num_frames` frames."""
         config = self.config
-        indices = segment_indices(
-            num_frames, config.num_segments, config.training, config.num_clips, seed
-        )
+        if config.frame_stride is None:
+            indices = segment_indices(
+                num_frames, config.num_segments, config.training, config.num_clips, seed
+            )
+        else:
+            indices = dense_indices(
+                num_frames,
+                config.num_segments,
+                config.frame_stride,
+                config.training,
+                config.num_clips,
+                seed,
+            )
         return tf.reshape(indices, [-1])
 
     def require(self, ok, message):
@@ -444,6 +460,7 @@ def build_dataset(
     seed=None,
     dtype="uint8",
     min_decodable_fraction=decode.MIN_DECODABLE_FRACTION,
+    frame_stride=None,
     name="dataset",
 ):
     """Turns a `Samples` table into a `tf.data.Dataset` of `(clips, labels)`.
@@ -466,6 +483,11 @@ def build_dataset(
         seed: makes shuffling and augmentation reproducible.
         dtype: `"uint8"` or `"float32"` pixels, both in [0, 255].
         min_decodable_fraction: see `keras_action.data.decode.count_frames`.
+        frame_stride: `None` for TSN sampling (one frame per segment of the
+            whole video), or an int for dense sampling: T consecutive frames
+            `frame_stride` apart, from a random start when training, centred
+            otherwise (`keras_action.data.sampling.dense_indices`). Streaming
+            models need dense sampling at the stride they will be fed at.
         name: name used in skip warnings.
 
     Returns:
@@ -482,6 +504,7 @@ def build_dataset(
         num_crops=num_crops,
         flip=flip,
         dtype=dtype,
+        frame_stride=frame_stride,
     )
     on_error = resolve_on_error(on_error, training)
     diagnose = undecodable_frame if samples.kind == "frames" else None

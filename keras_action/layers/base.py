@@ -3,6 +3,9 @@
 import math
 
 import keras
+import numpy as np
+
+from keras_action.layers import temporal
 
 
 def positive_int(name, value):
@@ -35,42 +38,104 @@ class TemporalLayer(keras.layers.Layer):
       as the papers count them (convolutions and dense products inside the
       module), which `keras_action.model_stats` adds up;
     - `torch_weights(prefix)`: its weights under the official PyTorch names,
-      which `keras_action.checkpoints` uses to import official checkpoints.
+      which `keras_action.checkpoints` uses to import official checkpoints;
+    - with `causal=True`, its streaming state: `state_specs(input_shape)`
+      names the state tensors (shapes and dtypes, each of rank 4) of a
+      per-frame call, and `layer(frame, states=states)` computes one frame
+      per clip of the batch and returns `(outputs, new_states)`, the way
+      keras-hub's cached attention takes and returns its `cache`. Zeros are
+      the state before the first frame (`initial_states`). The per-frame call
+      and the clip call share their code (`temporal.causal_window`), so
+      streaming T frames one by one from zeros gives the clip's outputs.
 
     Sublayers are created and built in `build`, where the channels are known.
 
     Args:
         num_segments: int, frames per clip (T). The batch axis of the input holds
             `N·T` frames, clip after clip.
+        causal: bool, the output at frame `t` depends on frames `<= t` only,
+            so that the layer can run on a live stream, one frame per call.
+            The papers define two-way modules only; each layer's docstring
+            states its causal form, a design choice of this project.
+            Defaults to `False` (the papers' two-way modules).
         **kwargs: standard `keras.layers.Layer` arguments.
     """
 
-    def __init__(self, num_segments, **kwargs):
+    def __init__(self, num_segments, causal=False, **kwargs):
         super().__init__(**kwargs)
         self.num_segments = positive_int("num_segments", num_segments)
+        self.causal = bool(causal)
 
-    def _check_input_shape(self, shape):
+    def _check_input_shape(self, shape, whole_clips=True):
         if len(shape) != 4:
             raise ValueError(
                 f"{self.name} expects folded frames of shape (N·T, H, W, C); "
                 f"got a tensor of rank {len(shape)} with shape {tuple(shape)}."
             )
         frames = shape[0]
-        if isinstance(frames, int) and frames % self.num_segments:
+        if whole_clips and isinstance(frames, int) and frames % self.num_segments:
             raise ValueError(
                 f"{self.name}: the batch of {frames} frames is not a multiple of "
                 f"num_segments={self.num_segments} (shape {tuple(shape)})."
             )
 
     def build(self, input_shape):
-        self._check_input_shape(input_shape)
+        # Not whole clips: a per-frame call may build the layer, one frame per
+        # stream. Clip calls check the batch in `__call__`.
+        self._check_input_shape(input_shape, whole_clips=False)
 
-    def __call__(self, inputs, *args, **kwargs):
-        self._check_input_shape(tuple(inputs.shape))
-        return super().__call__(inputs, *args, **kwargs)
+    def __call__(self, inputs, *args, states=None, **kwargs):
+        if states is None:
+            self._check_input_shape(tuple(inputs.shape))
+            return super().__call__(inputs, *args, **kwargs)
+        self._check_streamable()
+        self._check_input_shape(tuple(inputs.shape), whole_clips=False)
+        return super().__call__(inputs, *args, states=states, **kwargs)
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+    def compute_output_spec(self, inputs, *args, states=None, **kwargs):
+        outputs = keras.KerasTensor(inputs.shape, dtype=self.compute_dtype)
+        if states is None:
+            return outputs
+        return outputs, _like(states)
+
+    def _check_streamable(self):
+        if not self.causal:
+            raise ValueError(
+                f"{self.name} is a two-way layer (causal=False): it reads future "
+                "frames, so it cannot run one frame at a time. Build it with "
+                "causal=True."
+            )
+
+    def state_specs(self, input_shape):
+        """`{name: StateSpec}` of the state of a per-frame call.
+
+        Args:
+            input_shape: the shape of the frames of one call, `(N, H, W, C)`,
+                one frame of each of N streams.
+
+        Returns:
+            A dict of `keras_action.layers.temporal.StateSpec` (shape, dtype),
+            empty for a causal layer without memory.
+        """
+        self._check_streamable()
+        if not self.built:
+            self.build(input_shape)
+        return {}
+
+    def initial_states(self, input_shape):
+        """The state before the first frame: zeros of `state_specs(input_shape)`."""
+        return {
+            name: np.zeros(spec.shape, spec.dtype)
+            for name, spec in self.state_specs(input_shape).items()
+        }
+
+    def _history_spec(self, input_shape, length, channels, spatial=True):
+        return temporal.history_spec(
+            input_shape, length, channels, self.compute_dtype, spatial
+        )
 
     def count_multiply_adds(self, input_shape):
         """Multiply-adds per frame for folded inputs of `input_shape`."""
@@ -93,8 +158,36 @@ class TemporalLayer(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config["num_segments"] = self.num_segments
+        config.update(num_segments=self.num_segments, causal=self.causal)
         return config
+
+
+def merge_states(parts):
+    """`{part name: states}` -> one flat dict, keys `"<part>_<key>"`."""
+    return {
+        f"{part}_{key}": value
+        for part, states in parts.items()
+        for key, value in states.items()
+    }
+
+
+def part_states(states, part):
+    """The states of `part` in a dict from `merge_states`; `None` stays `None`."""
+    if states is None:
+        return None
+    prefix = f"{part}_"
+    return {
+        key[len(prefix) :]: value
+        for key, value in states.items()
+        if key.startswith(prefix)
+    }
+
+
+def _like(states):
+    return {
+        name: keras.KerasTensor(state.shape, dtype=state.dtype)
+        for name, state in states.items()
+    }
 
 
 class ExcitationLayer(TemporalLayer):
@@ -110,23 +203,31 @@ class ExcitationLayer(TemporalLayer):
 
     per_pixel_gate = False
 
-    def gate(self, inputs, training=None):
+    def gate(self, inputs, training=None, states=None):
+        """The mask; with `states` (a per-frame call), `(mask, new_states)`."""
         raise NotImplementedError
 
-    def call(self, inputs, training=None, return_gate=False):
-        gate = self.gate(inputs, training=training)
-        return gate if return_gate else inputs + inputs * gate
+    def call(self, inputs, training=None, return_gate=False, states=None):
+        if states is None:
+            gate = self.gate(inputs, training=training)
+        else:
+            gate, states = self.gate(inputs, training=training, states=states)
+        outputs = gate if return_gate else inputs + inputs * gate
+        return outputs if states is None else (outputs, states)
 
-    def compute_output_spec(self, inputs, training=None, return_gate=False):
+    def compute_output_spec(
+        self, inputs, training=None, return_gate=False, states=None
+    ):
         if not return_gate:
-            return super().compute_output_spec(inputs)
+            return super().compute_output_spec(inputs, states=states)
         frames, height, width, channels = inputs.shape
         shape = (
             (frames, height, width, 1)
             if self.per_pixel_gate
             else (frames, 1, 1, channels)
         )
-        return keras.KerasTensor(shape, dtype=self.compute_dtype)
+        outputs = keras.KerasTensor(shape, dtype=self.compute_dtype)
+        return outputs if states is None else (outputs, _like(states))
 
 
 class ReducedExcitation(ExcitationLayer):
@@ -140,11 +241,12 @@ class ReducedExcitation(ExcitationLayer):
         num_segments: int, frames per clip (T).
         reduction: int, channel reduction ratio r. Defaults to 16; the input
             needs at least `reduction` channels.
+        causal: bool, read past frames only. Defaults to `False`.
         **kwargs: standard `keras.layers.Layer` arguments.
     """
 
-    def __init__(self, num_segments, reduction=16, **kwargs):
-        super().__init__(num_segments, **kwargs)
+    def __init__(self, num_segments, reduction=16, causal=False, **kwargs):
+        super().__init__(num_segments, causal=causal, **kwargs)
         self.reduction = positive_int("reduction", reduction)
 
     def build(self, input_shape):

@@ -16,17 +16,26 @@ class ChannelExcitation(ReducedExcitation):
     stored as `squeeze` (Conv2D `(1, 1, C, C/r)`), `temporal_kernel` (Conv1D
     `(3, C/r, C/r)`) and `expand` (Conv2D `(1, 1, C/r, C)`).
 
+    Causal form (`causal=True`, a design choice; the paper has none): the
+    temporal convolution reads the taps `(t - 2, t - 1, t)`: `temporal_kernel[i]`
+    weighs frame `t - 2 + i` (two-way: `t - 1 + i`). The state is the pooled,
+    squeezed features of the two previous frames, `(N, 2, 1, C/r)`.
+
     Args:
         num_segments: int, frames per clip (T).
         reduction: int, channel reduction ratio r: the temporal convolution
             mixes C/r channels. Defaults to 16; at least `reduction` input
             channels are needed.
+        causal: bool, read past frames only (see above). Defaults to `False`.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
-        inputs: folded frames `(N·T, H, W, C)`.
+        inputs: folded frames `(N·T, H, W, C)`, or with `states` one frame per
+            stream `(N, H, W, C)`.
         return_gate: bool, return the mask `m` instead of `x + x·m`.
             Defaults to `False`.
+        states: the state of a per-frame call (causal layers, see
+            `state_specs`); the call then returns `(outputs, new_states)`.
 
     Returns:
         A tensor of the input's shape.
@@ -54,11 +63,23 @@ class ChannelExcitation(ReducedExcitation):
         )
         self.expand = self.pointwise(channels, "expand", (None, 1, 1, reduced))
 
-    def gate(self, inputs, training=None):
+    def gate(self, inputs, training=None, states=None):
+        steps = temporal.frames_per_call(self.num_segments, states)
         pooled = self.squeeze(ops.mean(inputs, axis=(1, 2), keepdims=True))
-        frames = temporal.unfold_segments(pooled, self.num_segments)
-        mixed = ops.relu(temporal.temporal_conv(frames, self.temporal_kernel))
-        return ops.sigmoid(self.expand(temporal.fold_segments(mixed, pooled)))
+        mixed, history = temporal.conv_over_time(
+            temporal.unfold_segments(pooled, steps),
+            self.temporal_kernel,
+            self.causal,
+            None if states is None else states["history"],
+        )
+        mask = ops.sigmoid(self.expand(temporal.fold_segments(ops.relu(mixed), pooled)))
+        return mask if states is None else (mask, {"history": history})
+
+    def state_specs(self, input_shape):
+        """The squeezed, pooled features of the two previous frames."""
+        super().state_specs(input_shape)
+        reduced = input_shape[-1] // self.reduction
+        return {"history": self._history_spec(input_shape, 2, reduced, spatial=False)}
 
     def count_multiply_adds(self, input_shape):
         """Multiply-adds per frame: squeeze, temporal convolution, expand."""

@@ -29,13 +29,26 @@ class GateShift(TemporalLayer):
     BatchNorm normalises over (N, T, H, W) like the official BatchNorm3d,
     with PyTorch's epsilon 1e-5. Trainable parameters: `29·C + 2`.
 
+    Causal form (`causal=True`, a design choice; the paper has none): the gate
+    convolution reads the temporal taps `(t - 2, t - 1, t)` (kernel slice `d`
+    of the first axis reads frame `t - 2 + d`, two-way `t - 1 + d`; same
+    weights), and both gated halves come from the previous frame,
+    `z_k[t] = y_k[t - 1] + x_k[t] - y_k[t]`, as TSM's online shift moves
+    channels from the past only: the halves keep their own gates. The state
+    is the per-tap gate maps of the two previous frames `(N, 2, H·W, 6)` and
+    the gated features of the previous frame `(N, 1, H·W, C)`.
+
     Args:
         num_segments: int, frames per clip (T).
+        causal: bool, read past frames only (see above). Defaults to `False`.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
-        inputs: folded frames `(N·T, H, W, C)`, with C divisible by 4.
+        inputs: folded frames `(N·T, H, W, C)`, with C divisible by 4, or
+            with `states` one frame per stream `(N, H, W, C)`.
         training: bool, whether BatchNorm uses batch statistics.
+        states: the state of a per-frame call (causal layers, see
+            `state_specs`); the call then returns `(outputs, new_states)`.
 
     Returns:
         A tensor of the input's shape.
@@ -73,22 +86,38 @@ class GateShift(TemporalLayer):
             name="gate_bias", shape=(2,), initializer="zeros"
         )
 
-    def call(self, inputs, training=None):
-        gates = self.gates(inputs, training=training)
-        frames = temporal.unfold_segments(inputs, self.num_segments)
+    def call(self, inputs, training=None, states=None):
+        steps = temporal.frames_per_call(self.num_segments, states)
+        gates, gate_taps = self._gates(
+            inputs, training, steps, None if states is None else states["gate_taps"]
+        )
+        frames = temporal.unfold_segments(inputs, steps)
         halves = ops.split(frames, 2, axis=-1)
-        shifted = [
-            temporal.shift_frames(gated, offset) + (half - gated)
-            for half, gated, offset in (
-                (halves[0], halves[0] * gates[..., :1], 1),
-                (halves[1], halves[1] * gates[..., 1:], -1),
+        gated = [halves[0] * gates[..., :1], halves[1] * gates[..., 1:]]
+        if self.causal:
+            window, gated_history = temporal.causal_window(
+                ops.concatenate(gated, axis=-1),
+                1,
+                None if states is None else states["gated"],
             )
+            past = ops.split(temporal.delayed(window, steps), 2, axis=-1)
+        else:
+            past = [
+                temporal.shift_frames(gated[0], 1),
+                temporal.shift_frames(gated[1], -1),
+            ]
+        shifted = [
+            moved + (half - kept)
+            for moved, half, kept in zip(past, halves, gated, strict=True)
         ]
         outputs = temporal.fold_segments(ops.concatenate(shifted, axis=-1), inputs)
-        return _interleave_halves(outputs)
+        outputs = _interleave_halves(outputs)
+        if states is None:
+            return outputs
+        return outputs, {"gate_taps": gate_taps, "gated": gated_history}
 
-    def gates(self, inputs, training=None):
-        """The two tanh gate maps, unfolded: `(N, T, H·W, 2)`."""
+    def _gates(self, inputs, training, steps, history=None):
+        """The two tanh gate maps `(N, T, H·W, 2)`, and the new per-tap history."""
         activated = ops.relu(self.batch_norm(inputs, training=training))
         per_tap = ops.concatenate(
             [
@@ -97,8 +126,24 @@ class GateShift(TemporalLayer):
             ],
             axis=-1,
         )
-        gates = temporal.sum_taps(per_tap, self.num_segments, groups=2)
-        return ops.tanh(gates + self.gate_bias)
+        per_tap = temporal.unfold_segments(per_tap, steps)
+        if self.causal:
+            # The window holds the 6 per-tap maps, not the C-channel input
+            # of the expensive 3×3 convolutions.
+            per_tap, history = temporal.causal_window(per_tap, 2, history)
+        gates = temporal.sum_taps(
+            per_tap, groups=2, padding="valid" if self.causal else "same"
+        )
+        return ops.tanh(gates + self.gate_bias), history
+
+    def state_specs(self, input_shape):
+        """Per-tap gate maps of the two previous frames, gated features of the
+        previous one."""
+        super().state_specs(input_shape)
+        return {
+            "gate_taps": self._history_spec(input_shape, 2, 6),
+            "gated": self._history_spec(input_shape, 1, input_shape[-1]),
+        }
 
     def _per_tap_kernel(self, group):
         # (D, H, W, C/2) -> (H, W, C/2, D): one 2-D output channel per temporal tap.

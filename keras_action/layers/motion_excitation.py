@@ -23,18 +23,28 @@ class MotionExcitation(ReducedExcitation):
     PyTorch momentum 0.1), `depthwise` (DepthwiseConv2D `(3, 3, C/r, 1)`) and
     `expand` (Conv2D `(1, 1, C/r, C)`).
 
+    Causal form (`causal=True`, a design choice; the paper has none): the
+    difference with the previous frame, `d[t] = DW(u)[t] - u[t - 1]`, with
+    `u[-1] = 0` before the first frame (so `d[0] = DW(u)[0]`; the two-way
+    layer sets the last frame's to zero instead). Same weights. The state is
+    the pooled `u` of the previous frame, `(N, 1, 1, C/r)`.
+
     Args:
         num_segments: int, frames per clip (T).
         reduction: int, channel reduction ratio r: frames are differenced on
             C/r channels. Defaults to 16; at least `reduction` input channels
             are needed.
+        causal: bool, read past frames only (see above). Defaults to `False`.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
-        inputs: folded frames `(N·T, H, W, C)`.
+        inputs: folded frames `(N·T, H, W, C)`, or with `states` one frame per
+            stream `(N, H, W, C)`.
         training: bool, whether BatchNorm uses batch statistics.
         return_gate: bool, return the channel mask `m`, `(N·T, 1, 1, C)`,
             instead of `x + x·m`. Defaults to `False`.
+        states: the state of a per-frame call (causal layers, see
+            `state_specs`); the call then returns `(outputs, new_states)`.
 
     Returns:
         A tensor of the input's shape, or the mask.
@@ -74,19 +84,36 @@ class MotionExcitation(ReducedExcitation):
         self.depthwise.build((*frame_shape, reduced))
         self.expand = self.pointwise(channels, "expand", (None, 1, 1, reduced))
 
-    def gate(self, inputs, training=None):
-        return ops.sigmoid(self.motion_logits(inputs, training=training))
+    def gate(self, inputs, training=None, states=None):
+        logits, new_states = self.motion_logits(inputs, training, states)
+        mask = ops.sigmoid(logits)
+        return mask if states is None else (mask, new_states)
 
-    def motion_logits(self, inputs, training=None):
-        """Pooled, expanded frame differences `(N·T, 1, 1, C)`, before the sigmoid."""
+    def motion_logits(self, inputs, training=None, states=None):
+        """Pooled, expanded frame differences `(N·T, 1, 1, C)`, before the
+        sigmoid, and the new states (`None` on a clip call)."""
+        steps = temporal.frames_per_call(self.num_segments, states)
         reduced = self.batch_norm(self.squeeze(inputs), training=training)
-        current = ops.mean(reduced, axis=(1, 2), keepdims=True)
-        following = ops.mean(self.depthwise(reduced), axis=(1, 2), keepdims=True)
-        motion = temporal.next_frame_difference(
-            temporal.unfold_segments(current, self.num_segments),
-            temporal.unfold_segments(following, self.num_segments),
+        pooled = ops.mean(reduced, axis=(1, 2), keepdims=True)
+        current = temporal.unfold_segments(pooled, steps)
+        filtered = temporal.unfold_segments(
+            ops.mean(self.depthwise(reduced), axis=(1, 2), keepdims=True), steps
         )
-        return self.expand(temporal.fold_segments(motion, current))
+        new_states = None
+        if self.causal:
+            motion, history = temporal.previous_frame_difference(
+                filtered, current, None if states is None else states["history"]
+            )
+            new_states = None if states is None else {"history": history}
+        else:
+            motion = temporal.next_frame_difference(current, filtered)
+        return self.expand(temporal.fold_segments(motion, pooled)), new_states
+
+    def state_specs(self, input_shape):
+        """The pooled, reduced features `u` of the previous frame."""
+        super().state_specs(input_shape)
+        reduced = input_shape[-1] // self.reduction
+        return {"history": self._history_spec(input_shape, 1, reduced, spatial=False)}
 
     def count_multiply_adds(self, input_shape):
         """Multiply-adds per frame: squeeze, depthwise 3×3, expand."""

@@ -1,6 +1,7 @@
 import keras
 from keras import ops
 
+from keras_action.layers import temporal
 from keras_action.layers.base import positive_int
 
 
@@ -10,12 +11,20 @@ class SegmentConsensus(keras.layers.Layer):
 
     This is TSN's "avg" consensus, used by TSM and ACTION-Net on logits.
 
+    On a stream (`states` given, one frame per call) it is the mean of the
+    last T per-frame outputs: the state `"window"` `(N, T - 1, K)` holds the
+    previous T - 1 outputs, zeros before the first frame, so the T-th output
+    of a stream equals the clip's and the earlier ones are the partial sums
+    divided by T (the same argmax as the mean of the frames seen so far).
+
     Args:
         num_segments: int, frames per clip (T).
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
-        inputs: per-frame outputs `(N·T, K)`.
+        inputs: per-frame outputs `(N·T, K)`, or `(N, K)` with `states`.
+        states: `{"window": (N, T - 1, K)}` on a per-frame call, which then
+            returns `(outputs, new_states)`.
 
     Returns:
         Per-clip outputs `(N, K)`.
@@ -33,9 +42,32 @@ class SegmentConsensus(keras.layers.Layer):
         super().__init__(**kwargs)
         self.num_segments = positive_int("num_segments", num_segments)
 
-    def call(self, inputs):
-        clips = ops.reshape(inputs, (-1, self.num_segments, inputs.shape[-1]))
-        return ops.mean(clips, axis=1)
+    def call(self, inputs, states=None):
+        if states is None:
+            clips = ops.reshape(inputs, (-1, self.num_segments, inputs.shape[-1]))
+            return ops.mean(clips, axis=1)
+        window, history = temporal.causal_window(
+            ops.expand_dims(inputs, 1), self.num_segments - 1, states.get("window")
+        )
+        outputs = ops.sum(window, axis=1) / self.num_segments
+        return outputs, ({} if history is None else {"window": history})
+
+    def state_specs(self, input_shape):
+        """The previous T - 1 per-frame outputs of each stream (none for T = 1)."""
+        if self.num_segments == 1:
+            return {}
+        batch, classes = input_shape
+        shape = (batch, self.num_segments - 1, classes)
+        return {"window": temporal.StateSpec(shape, self.compute_dtype)}
+
+    def compute_output_spec(self, inputs, states=None):
+        if states is None:
+            return super().compute_output_spec(inputs)
+        outputs = keras.KerasTensor(inputs.shape, dtype=self.compute_dtype)
+        return outputs, {
+            name: keras.KerasTensor(state.shape, dtype=state.dtype)
+            for name, state in states.items()
+        }
 
     def compute_output_shape(self, input_shape):
         frames = input_shape[0]

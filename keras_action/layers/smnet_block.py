@@ -7,7 +7,12 @@ is an argument, and its default is this project's approximation.
 
 import keras
 
-from keras_action.layers.base import TemporalLayer, positive_int
+from keras_action.layers.base import (
+    TemporalLayer,
+    merge_states,
+    part_states,
+    positive_int,
+)
 from keras_action.layers.smnet_motion_excitation import SMNetMotionExcitation
 from keras_action.layers.smnet_spatio_temporal_excitation import (
     SMNetSpatioTemporalExcitation,
@@ -26,6 +31,10 @@ class SMNetBlock(TemporalLayer):
     paths. Like ACTION-Net, it sits in front of the first convolution of a
     residual branch. The remaining arguments are passed to the two parts.
 
+    Causal form (`causal=True`): both parts in their causal forms (see their
+    docstrings); the state merges theirs, `"spatio_temporal_history"` and
+    `"motion_history"`.
+
     Args:
         num_segments: int, frames per clip (T).
         reduction: int, channel reduction ratio of the motion excitation.
@@ -33,11 +42,15 @@ class SMNetBlock(TemporalLayer):
         groups: int or `None`, groups of the temporal convolution (`None`:
             one per channel).
         combination: `"sequential"` or `"parallel"`.
+        causal: bool, read past frames only (see above). Defaults to `False`.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
-        inputs: folded frames `(N·T, H, W, C)`.
+        inputs: folded frames `(N·T, H, W, C)`, or with `states` one frame per
+            stream `(N, H, W, C)`.
         training: bool, whether BatchNorm uses batch statistics.
+        states: the state of a per-frame call (causal layers, see
+            `state_specs`); the call then returns `(outputs, new_states)`.
 
     Returns:
         A tensor of the input's shape.
@@ -59,9 +72,10 @@ class SMNetBlock(TemporalLayer):
         reduction=16,
         groups=None,
         combination="sequential",
+        causal=False,
         **kwargs,
     ):
-        super().__init__(num_segments, **kwargs)
+        super().__init__(num_segments, causal=causal, **kwargs)
         if combination not in COMBINATIONS:
             raise ValueError(
                 f"`combination` must be one of {COMBINATIONS}; got {combination!r}."
@@ -75,20 +89,49 @@ class SMNetBlock(TemporalLayer):
         self.spatio_temporal = SMNetSpatioTemporalExcitation(
             self.num_segments,
             self.groups,
+            causal=self.causal,
             dtype=self.dtype_policy,
             name="spatio_temporal",
         )
         self.motion = SMNetMotionExcitation(
-            self.num_segments, self.reduction, dtype=self.dtype_policy, name="motion"
+            self.num_segments,
+            self.reduction,
+            causal=self.causal,
+            dtype=self.dtype_policy,
+            name="motion",
         )
         self.spatio_temporal.build(input_shape)
         self.motion.build(input_shape)
 
-    def call(self, inputs, training=None):
-        excited = self.spatio_temporal(inputs)
-        if self.combination == "sequential":
-            return self.motion(excited, training=training)
-        return excited + self.motion(inputs, training=training)
+    def call(self, inputs, training=None, states=None):
+        if states is None:
+            excited = self.spatio_temporal(inputs)
+            motion_input = excited if self.combination == "sequential" else inputs
+            moved = self.motion(motion_input, training=training)
+        else:
+            excited, spatio_temporal_states = self.spatio_temporal(
+                inputs, states=part_states(states, "spatio_temporal")
+            )
+            motion_input = excited if self.combination == "sequential" else inputs
+            moved, motion_states = self.motion(
+                motion_input, training=training, states=part_states(states, "motion")
+            )
+        outputs = moved if self.combination == "sequential" else excited + moved
+        if states is None:
+            return outputs
+        return outputs, merge_states(
+            {"spatio_temporal": spatio_temporal_states, "motion": motion_states}
+        )
+
+    def state_specs(self, input_shape):
+        """The parts' states, `"<part>_history"`."""
+        super().state_specs(input_shape)
+        return merge_states(
+            {
+                part.name: part.state_specs(input_shape)
+                for part in (self.spatio_temporal, self.motion)
+            }
+        )
 
     def count_multiply_adds(self, input_shape):
         """Multiply-adds per frame of both parts."""

@@ -21,7 +21,8 @@ class SMNetMotionExcitation(MotionExcitation):
     (zero for the last frame), global average pooling, a 1×1 convolution
     C/r→C, BatchNorm, then `m = sigmoid(·) - 0.5` and `x + x·m`. The last
     BatchNorm and the `- 0.5` are arguments; without both it is ACTION-Net's
-    `MotionExcitation`, whose weights it extends with `expand_batch_norm`.
+    `MotionExcitation`, whose weights it extends with `expand_batch_norm`,
+    and whose causal form it shares: `d[t] = DW3×3(b)[t] - b[t - 1]`.
     Trainable parameters by default: `2·C·r' + 11·r' + 2·C` for `r' = C // r`.
 
     Args:
@@ -31,11 +32,16 @@ class SMNetMotionExcitation(MotionExcitation):
             Defaults to `True`.
         centered: bool, subtract 0.5 from the sigmoid, so that the mask is
             centred on zero (TEA). Defaults to `True`.
+        causal: bool, read past frames only (see `MotionExcitation`).
+            Defaults to `False`.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
-        inputs: folded frames `(N·T, H, W, C)`.
+        inputs: folded frames `(N·T, H, W, C)`, or with `states` one frame per
+            stream `(N, H, W, C)`.
         training: bool, whether BatchNorm uses batch statistics.
+        states: the state of a per-frame call (causal layers, see
+            `state_specs`); the call then returns `(outputs, new_states)`.
 
     Returns:
         A tensor of the input's shape.
@@ -59,9 +65,10 @@ class SMNetMotionExcitation(MotionExcitation):
         reduction=16,
         expand_batch_norm=True,
         centered=True,
+        causal=False,
         **kwargs,
     ):
-        super().__init__(num_segments, reduction, **kwargs)
+        super().__init__(num_segments, reduction, causal=causal, **kwargs)
         self.expand_batch_norm = bool(expand_batch_norm)
         self.centered = bool(centered)
 
@@ -73,12 +80,13 @@ class SMNetMotionExcitation(MotionExcitation):
             )
             self.expand_norm.build((None, 1, 1, input_shape[-1]))
 
-    def gate(self, inputs, training=None):
-        logits = self.motion_logits(inputs, training=training)
+    def gate(self, inputs, training=None, states=None):
+        logits, new_states = self.motion_logits(inputs, training, states)
         if self.expand_batch_norm:
             logits = self.expand_norm(logits, training=training)
         mask = ops.sigmoid(logits)
-        return mask - 0.5 if self.centered else mask
+        mask = mask - 0.5 if self.centered else mask
+        return mask if states is None else (mask, new_states)
 
     def torch_weights(self, prefix):
         """None: SMNet has no public code, hence no official checkpoint layout."""

@@ -13,11 +13,15 @@ from keras_action.layers import temporal
 from keras_action.layers.base import TemporalLayer, torch_default_uniform
 
 
-def identity_temporal_kernel(size, channels, groups):
-    """A grouped Conv1D kernel `(size, C / groups, C)` passing each frame through."""
+def identity_temporal_kernel(size, channels, groups, causal=False):
+    """A grouped Conv1D kernel `(size, C / groups, C)` passing each frame through.
+
+    The present frame is the centre tap, or the last one when causal.
+    """
     per_group = channels // groups
     kernel = np.zeros((size, per_group, channels), dtype="float32")
-    kernel[size // 2, np.arange(channels) % per_group, np.arange(channels)] = 1.0
+    present = size - 1 if causal else size // 2
+    kernel[present, np.arange(channels) % per_group, np.arange(channels)] = 1.0
     return kernel
 
 
@@ -43,6 +47,12 @@ class SMNetSpatioTemporalExcitation(TemporalLayer):
     `attention`, a Conv2D `(k, k, 2, 1)`. Trainable parameters:
     `K·C²/groups + 2·k²` (`3·C + 98` by default).
 
+    Causal form (`causal=True`, a design choice): the temporal convolution
+    reads the taps `(t - K + 1, …, t)` (tap `i` weighs frame `t - K + 1 + i`;
+    two-way, the taps are centred), initialised to the identity on its last
+    tap; same weight shapes. The state is the `K - 1` previous frames of the
+    input, `(N, K - 1, H·W, C)`: all channels at full resolution.
+
     Args:
         num_segments: int, frames per clip (T).
         groups: int or `None`, groups of the temporal convolution; must divide
@@ -51,10 +61,14 @@ class SMNetSpatioTemporalExcitation(TemporalLayer):
             Defaults to 3.
         attention_kernel_size: int, spatial size of the attention convolution.
             Defaults to 7.
+        causal: bool, read past frames only (see above). Defaults to `False`.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
-        inputs: folded frames `(N·T, H, W, C)`.
+        inputs: folded frames `(N·T, H, W, C)`, or with `states` one frame per
+            stream `(N, H, W, C)`.
+        states: the state of a per-frame call (causal layers, see
+            `state_specs`); the call then returns `(outputs, new_states)`.
 
     Returns:
         A tensor of the input's shape.
@@ -78,9 +92,10 @@ class SMNetSpatioTemporalExcitation(TemporalLayer):
         groups=None,
         temporal_kernel_size=3,
         attention_kernel_size=7,
+        causal=False,
         **kwargs,
     ):
-        super().__init__(num_segments, **kwargs)
+        super().__init__(num_segments, causal=causal, **kwargs)
         if int(temporal_kernel_size) < 1 or int(temporal_kernel_size) % 2 == 0:
             raise ValueError(
                 f"`temporal_kernel_size` must be a positive odd int; "
@@ -104,7 +119,7 @@ class SMNetSpatioTemporalExcitation(TemporalLayer):
             name="temporal_kernel",
             shape=(size, channels // groups, channels),
             initializer=lambda shape, dtype=None: ops.cast(
-                identity_temporal_kernel(size, channels, groups), dtype
+                identity_temporal_kernel(size, channels, groups, self.causal), dtype
             ),
         )
         self.attention = keras.layers.Conv2D(
@@ -118,8 +133,10 @@ class SMNetSpatioTemporalExcitation(TemporalLayer):
         )
         self.attention.build((*input_shape[:3], 2))
 
-    def call(self, inputs):
-        fused = self.fuse_time(inputs)
+    def call(self, inputs, states=None):
+        fused = self.fuse_time(inputs, states)
+        if states is not None:
+            fused, states = fused
         pooled = ops.concatenate(
             [
                 ops.mean(fused, axis=-1, keepdims=True),
@@ -127,18 +144,38 @@ class SMNetSpatioTemporalExcitation(TemporalLayer):
             ],
             axis=-1,
         )
-        return fused + fused * ops.sigmoid(self.attention(pooled))
+        outputs = fused + fused * ops.sigmoid(self.attention(pooled))
+        return outputs if states is None else (outputs, states)
 
-    def fuse_time(self, inputs):
-        """The grouped temporal convolution, on folded frames."""
-        frames = temporal.unfold_segments(inputs, self.num_segments)
-        if self.temporal_kernel.shape[1] == 1:
+    def fuse_time(self, inputs, states=None):
+        """The grouped temporal convolution, on folded frames; with `states`,
+        `(fused, new_states)`."""
+        frames = temporal.unfold_segments(
+            inputs, temporal.frames_per_call(self.num_segments, states)
+        )
+        kernel, depthwise = self.temporal_kernel, self.temporal_kernel.shape[1] == 1
+        if depthwise:
             # (K, 1, C) is also a DepthwiseConv1D kernel (K, C, 1), reshaped.
-            kernel = ops.reshape(self.temporal_kernel, (-1, inputs.shape[-1], 1))
-            fused = temporal.temporal_depthwise_conv(frames, kernel)
-        else:
-            fused = temporal.temporal_conv(frames, self.temporal_kernel)
-        return temporal.fold_segments(fused, inputs)
+            kernel = ops.reshape(kernel, (-1, inputs.shape[-1], 1))
+        fused, history = temporal.conv_over_time(
+            frames,
+            kernel,
+            self.causal,
+            None if not states else states["history"],
+            depthwise=depthwise,
+        )
+        fused = temporal.fold_segments(fused, inputs)
+        if states is None:
+            return fused
+        return fused, ({} if history is None else {"history": history})
+
+    def state_specs(self, input_shape):
+        """The `K - 1` previous input frames (none for `K = 1`)."""
+        super().state_specs(input_shape)
+        length = self.temporal_kernel_size - 1
+        if length == 0:
+            return {}
+        return {"history": self._history_spec(input_shape, length, input_shape[-1])}
 
     def _groups(self, channels):
         return channels if self.groups is None else self.groups

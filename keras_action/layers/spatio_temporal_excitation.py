@@ -18,14 +18,24 @@ class SpatioTemporalExcitation(ExcitationLayer):
     tap followed by a sum over neighbouring frames, so the graph has no rank-5
     tensor and no CONV_3D op.
 
+    Causal form (`causal=True`, a design choice; the paper has none): the same
+    kernel over the temporal taps `(t - 2, t - 1, t)`: kernel slice `d` (the
+    first axis) reads frame `t - 2 + d`, where the two-way layer reads
+    `t - 1 + d`. The state is the channel mean of the two previous frames,
+    `(N, 2, H·W, 1)`.
+
     Args:
         num_segments: int, frames per clip (T).
+        causal: bool, read past frames only (see above). Defaults to `False`.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
-        inputs: folded frames `(N·T, H, W, C)`.
+        inputs: folded frames `(N·T, H, W, C)`, or with `states` one frame per
+            stream `(N, H, W, C)`.
         return_gate: bool, return the mask `m` instead of `x + x·m`.
             Defaults to `False`.
+        states: the state of a per-frame call (causal layers, see
+            `state_specs`); the call then returns `(outputs, new_states)`.
 
     Returns:
         A tensor of the input's shape.
@@ -49,15 +59,38 @@ class SpatioTemporalExcitation(ExcitationLayer):
             name="kernel", shape=(3, 3, 3, 1, 1), initializer=torch_default_uniform(27)
         )
 
-    def gate(self, inputs, training=None):
+    def gate(self, inputs, training=None, states=None):
+        steps = temporal.frames_per_call(self.num_segments, states)
         channel_mean = ops.mean(inputs, axis=-1, keepdims=True)
+        if not self.causal:
+            per_tap = self._per_tap(channel_mean)
+            summed = temporal.sum_taps(temporal.unfold_segments(per_tap, steps))
+            return ops.sigmoid(temporal.fold_segments(summed, inputs))
+        # The window holds the 1-channel mean, not the 3 per-tap maps: a
+        # third of the state, for 2 more 2-D convolutions of one channel.
+        window, history = temporal.causal_window(
+            temporal.unfold_segments(channel_mean, steps),
+            2,
+            None if states is None else states["history"],
+        )
+        per_tap = self._per_tap(temporal.fold_segments(window, inputs))
+        summed = temporal.sum_taps(
+            temporal.unfold_segments(per_tap, steps + 2), padding="valid"
+        )
+        mask = ops.sigmoid(temporal.fold_segments(summed, inputs))
+        return mask if states is None else (mask, {"history": history})
+
+    def _per_tap(self, channel_mean):
         # (D, H, W, 1, 1) -> (H, W, 1, D): one 2-D output channel per temporal tap.
         per_tap_kernel = ops.expand_dims(
             ops.transpose(ops.reshape(self.kernel, (3, 3, 3)), (1, 2, 0)), 2
         )
-        per_tap = ops.conv(channel_mean, per_tap_kernel, padding="same")
-        summed = temporal.sum_taps(per_tap, self.num_segments)
-        return ops.sigmoid(temporal.fold_segments(summed, inputs))
+        return ops.conv(channel_mean, per_tap_kernel, padding="same")
+
+    def state_specs(self, input_shape):
+        """The channel means of the two previous frames."""
+        super().state_specs(input_shape)
+        return {"history": self._history_spec(input_shape, 2, 1)}
 
     def torch_weights(self, prefix):
         """ACTION's `action_p1_conv1`, a Conv3d kernel `(1, 1, 3, 3, 3)`."""

@@ -18,6 +18,10 @@ DEFAULT_SHIFTS = (
     ("width", -1, 32),
 )
 
+# The causal default: TSM online's 1/8 of the channels from the previous frame
+# (nothing from the next one), the same four spatial groups.
+CAUSAL_SHIFTS = (("time", -1, 8), *DEFAULT_SHIFTS[2:])
+
 
 @keras.saving.register_keras_serializable(package="keras_action")
 class SpatioTemporalShift(TemporalLayer):
@@ -36,16 +40,27 @@ class SpatioTemporalShift(TemporalLayer):
     (`DEFAULT_SHIFTS`: TSM's 1/8 each way in time, 1/32 in each of the four
     spatial directions) is this project's approximation, not the paper's.
 
+    Causal form (`causal=True`, a design choice): every time shift must read
+    the past (a negative offset); the default becomes `CAUSAL_SHIFTS`, TSM
+    online's 1/8 of the channels from the previous frame and the same spatial
+    groups. The state of a group shifted by `-k` frames is its last `k`
+    frames, `(N, k, H·W, C // div)`, named `"time_<i>"` for the i-th group.
+
     Args:
         num_segments: int, frames per clip (T).
         shifts: sequence of `(axis, offset, div)`: `axis` is `"time"`,
             `"height"` or `"width"`, `offset` a non-zero int (output position
             `i` reads input position `i + offset`), and the group has
-            `C // div` channels. Defaults to `DEFAULT_SHIFTS`.
+            `C // div` channels. Defaults to `DEFAULT_SHIFTS`, or
+            `CAUSAL_SHIFTS` when causal.
+        causal: bool, read past frames only (see above). Defaults to `False`.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
-        inputs: folded frames `(N·T, H, W, C)`.
+        inputs: folded frames `(N·T, H, W, C)`, or with `states` one frame per
+            stream `(N, H, W, C)`.
+        states: the state of a per-frame call (causal layers, see
+            `state_specs`); the call then returns `(outputs, new_states)`.
 
     Returns:
         A tensor of the input's shape holding input values or zeros, each input
@@ -64,9 +79,17 @@ class SpatioTemporalShift(TemporalLayer):
           Understanding", ICCV 2019](https://arxiv.org/abs/1811.08383)
     """
 
-    def __init__(self, num_segments, shifts=DEFAULT_SHIFTS, **kwargs):
-        super().__init__(num_segments, **kwargs)
+    def __init__(self, num_segments, shifts=None, causal=False, **kwargs):
+        super().__init__(num_segments, causal=causal, **kwargs)
+        if shifts is None:
+            shifts = CAUSAL_SHIFTS if self.causal else DEFAULT_SHIFTS
         self.shifts = tuple(_check_shift(shift) for shift in shifts)
+        future = [s for s in self.shifts if s[0] == "time" and s[1] > 0]
+        if self.causal and future:
+            raise ValueError(
+                f"A causal SpatioTemporalShift reads past frames only; the time "
+                f"shifts {future} read future ones (offset > 0)."
+            )
 
     def build(self, input_shape):
         super().build(input_shape)
@@ -78,22 +101,54 @@ class SpatioTemporalShift(TemporalLayer):
                 f"more than the {channels} of input shape {tuple(input_shape)}."
             )
 
-    def call(self, inputs):
-        channels = inputs.shape[-1]
-        groups, start = [], 0
+    def call(self, inputs, states=None):
+        steps = temporal.frames_per_call(self.num_segments, states)
+        groups, new_states = [], {}
+        for index, (axis, offset, (start, stop)) in enumerate(
+            self._groups(inputs.shape[-1])
+        ):
+            group = inputs[..., start:stop]
+            if axis != "time":
+                groups.append(_shift_spatially(group, AXES.index(axis), offset))
+                continue
+            frames = temporal.unfold_segments(group, steps)
+            if self.causal:
+                name = f"time_{index}"
+                window, new_states[name] = temporal.causal_window(
+                    frames, -offset, None if states is None else states[name]
+                )
+                frames = temporal.delayed(window, steps)
+            else:
+                frames = temporal.shift_frames(frames, offset)
+            groups.append(temporal.fold_segments(frames, group))
+        moved = sum(inputs.shape[-1] // div for _, _, div in self.shifts)
+        groups.append(inputs[..., moved:])
+        outputs = edge.concatenate_channels(groups)
+        return outputs if states is None else (outputs, new_states)
+
+    def _groups(self, channels):
+        """`(axis, offset, (start, stop))` of the shifts that move channels.
+
+        Consecutive groups from channel 0; a group too small for its `div`
+        moves nothing and is left out.
+        """
+        start = 0
         for axis, offset, div in self.shifts:
             stop = start + channels // div
-            if stop > start:  # too few channels for this group: nothing moves
-                groups.append(self._shift(inputs[..., start:stop], axis, offset))
+            if stop > start:
+                yield axis, offset, (start, stop)
             start = stop
-        groups.append(inputs[..., start:])
-        return edge.concatenate_channels(groups)
 
-    def _shift(self, group, axis, offset):
-        if axis == "time":
-            frames = temporal.unfold_segments(group, self.num_segments)
-            return temporal.fold_segments(temporal.shift_frames(frames, offset), group)
-        return _shift_spatially(group, AXES.index(axis), offset)
+    def state_specs(self, input_shape):
+        """The last `k` frames of each group shifted by `-k` in time."""
+        super().state_specs(input_shape)
+        return {
+            f"time_{index}": self._history_spec(input_shape, -offset, stop - start)
+            for index, (axis, offset, (start, stop)) in enumerate(
+                self._groups(input_shape[-1])
+            )
+            if axis == "time"
+        }
 
     def count_multiply_adds(self, input_shape):
         """No multiply-adds: shifting only moves values."""

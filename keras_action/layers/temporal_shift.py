@@ -21,6 +21,19 @@ def shift_kernel(channels, shift_div):
     return kernel
 
 
+def causal_shift_kernel(channels, shift_div):
+    """The causal shift as a DepthwiseConv1D kernel `(2, C, 1)` over time.
+
+    Taps read frames t-1, t: channels `[0, fold)` take the previous frame, the
+    rest stay, with `fold = C // shift_div` (TSM online).
+    """
+    fold = channels // shift_div
+    kernel = np.zeros((2, channels, 1), dtype="float32")
+    kernel[0, :fold] = 1.0
+    kernel[1, fold:] = 1.0
+    return kernel
+
+
 @keras.saving.register_keras_serializable(package="keras_action")
 class TemporalShift(TemporalLayer):
     """Temporal shift of TSM, fixed or learnable (ACTION-Net's first step).
@@ -32,15 +45,33 @@ class TemporalShift(TemporalLayer):
     initialised to exactly that shift, as in ACTION-Net; its kernel is stored as
     a DepthwiseConv1D kernel `(3, C, 1)`, the official `(C, 1, 3)` transposed.
 
+    Causal form (`causal=True`, a design choice; the papers have none): the
+    uni-directional shift of TSM's online demo, channels `[0, fold)` of frame
+    `t` hold frame `t - 1` (zeros for the first frame) and the rest pass
+    through; nothing reads frame `t + 1`. Its state is the previous frame's
+    `C // shift_div` shifted channels. The learnable causal shift is a
+    depthwise convolution over the taps `(t - 1, t)`, a kernel `(2, C, 1)`
+    (tap 0 reads `t - 1`, tap 1 reads `t`), initialised to that shift: its
+    state is the previous frame of all C channels. Why two taps and not three
+    (`t - 2, t - 1, t`, the two-way kernel's shape): two past frames of every
+    channel make the state of a causal ACTION-Net MobileNetV2 at 224² about
+    1.7 MiB, one past frame about 0.87 MiB (docs/streaming.md), and the
+    network still reaches back one frame per block, ten frames through the
+    ten blocks.
+
     Args:
         num_segments: int, frames per clip (T).
         shift_div: int, `C // shift_div` channels move each way. Defaults to 8.
         learnable: bool, learn the temporal kernel (ACTION) instead of the
             fixed shift (TSM). Defaults to `False`.
+        causal: bool, read past frames only (see above). Defaults to `False`.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
-        inputs: folded frames `(N·T, H, W, C)`.
+        inputs: folded frames `(N·T, H, W, C)`, or with `states` one frame per
+            stream `(N, H, W, C)`.
+        states: the state of a per-frame call (causal layers, see
+            `state_specs`); the call then returns `(outputs, new_states)`.
 
     Returns:
         A tensor of the same shape: for channel `c < fold`, frame `t` holds frame
@@ -59,8 +90,10 @@ class TemporalShift(TemporalLayer):
           Recognition", CVPR 2021](https://arxiv.org/abs/2103.07372)
     """
 
-    def __init__(self, num_segments, shift_div=8, learnable=False, **kwargs):
-        super().__init__(num_segments, **kwargs)
+    def __init__(
+        self, num_segments, shift_div=8, learnable=False, causal=False, **kwargs
+    ):
+        super().__init__(num_segments, causal=causal, **kwargs)
         self.shift_div = positive_int("shift_div", shift_div)
         self.learnable = bool(learnable)
 
@@ -73,22 +106,41 @@ class TemporalShift(TemporalLayer):
                 f"input with {channels}; `shift_div` must be at most {channels}."
             )
         if self.learnable:
-            channels = input_shape[-1]
+            initial = causal_shift_kernel if self.causal else shift_kernel
+            initial = initial(channels, self.shift_div)
             self.kernel = self.add_weight(
                 name="kernel",
-                shape=(3, channels, 1),
-                initializer=lambda shape, dtype=None: ops.cast(
-                    shift_kernel(channels, self.shift_div), dtype
-                ),
+                shape=initial.shape,
+                initializer=lambda shape, dtype=None: ops.cast(initial, dtype),
             )
 
-    def call(self, inputs):
-        frames = temporal.unfold_segments(inputs, self.num_segments)
+    def call(self, inputs, states=None):
+        steps = temporal.frames_per_call(self.num_segments, states)
+        frames = temporal.unfold_segments(inputs, steps)
+        history = None if states is None else states["history"]
         if self.learnable:
-            shifted = temporal.temporal_depthwise_conv(frames, self.kernel)
+            shifted, history = temporal.conv_over_time(
+                frames, self.kernel, self.causal, history, depthwise=True
+            )
+        elif self.causal:
+            shifted, history = self._causal_shift(frames, history)
         else:
             shifted = self._fixed_shift(frames)
-        return temporal.fold_segments(shifted, inputs)
+        outputs = temporal.fold_segments(shifted, inputs)
+        return outputs if states is None else (outputs, {"history": history})
+
+    def state_specs(self, input_shape):
+        """The previous frame of the shifted channels (all C when learnable)."""
+        super().state_specs(input_shape)
+        channels = input_shape[-1]
+        kept = channels if self.learnable else channels // self.shift_div
+        return {"history": self._history_spec(input_shape, 1, kept)}
+
+    def _causal_shift(self, frames, history):
+        fold = frames.shape[-1] // self.shift_div
+        window, history = temporal.causal_window(frames[..., :fold], 1, history)
+        shifted = temporal.delayed(window, frames.shape[1])
+        return ops.concatenate([shifted, frames[..., fold:]], axis=-1), history
 
     def _fixed_shift(self, frames):
         fold = frames.shape[-1] // self.shift_div
@@ -102,12 +154,16 @@ class TemporalShift(TemporalLayer):
         )
 
     def count_multiply_adds(self, input_shape):
-        """Multiply-adds per frame: 3 per element when learnable, else none."""
+        """Multiply-adds per frame: one per tap and element when learnable."""
         _, height, width, channels = input_shape
-        return 3 * height * width * channels if self.learnable else 0
+        taps = 2 if self.causal else 3
+        return taps * height * width * channels if self.learnable else 0
 
     def torch_weights(self, prefix):
-        """The learnable kernel as ACTION's `action_shift`, Conv1d `(C, 1, 3)`."""
+        """The learnable kernel as ACTION's `action_shift`, Conv1d `(C, 1, 3)`.
+
+        A causal kernel maps to `(C, 1, 2)`, which no official checkpoint has.
+        """
         if not self.learnable:
             return {}
         return {f"{prefix}.weight": TorchWeight(self.kernel, (2, 0, 1))}

@@ -28,6 +28,7 @@ def build_model(
     stages=None,
     shift_div=8,
     reduction=16,
+    causal=False,
 ):
     """Builds a TSN-style video classifier with temporal modules in its backbone.
 
@@ -63,6 +64,10 @@ def build_model(
         shift_div: int, `C // shift_div` channels shifted each way.
         reduction: int, channel reduction of the CE and ME paths (and of
             SMNet's motion excitation).
+        causal: bool, the causal forms of the temporal modules: the output
+            for frame t depends on frames <= t only. Such a model trains like
+            any other and `keras_action.streaming_model` turns it into a
+            per-frame model with the same weights. Defaults to `False`.
 
     Returns:
         A functional `keras.Model`.
@@ -78,7 +83,7 @@ def build_model(
     spec = get_backbone(backbone)
     mode = _normalization_mode(normalization, spec.normalization)
     frame_model = _frame_model(spec, backbone, image_size, weights)
-    factory = temporal_module(module, num_segments, shift_div, reduction)
+    factory = temporal_module(module, num_segments, shift_div, reduction, causal)
     if factory is not None:
         frame_model = insert_temporal_layers(
             frame_model, factory, spec.insertion_points(frame_model, stages)

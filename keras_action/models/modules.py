@@ -5,7 +5,7 @@ from keras_action import layers
 MODULES = ("tsn", "tsm", "action", "ste", "ce", "me", "gsm", "stsm", "smnet")
 
 
-def temporal_module(module, num_segments, shift_div=8, reduction=16):
+def temporal_module(module, num_segments, shift_div=8, reduction=16, causal=False):
     """Returns a factory `channels -> layer` for a named module, or `None` for TSN.
 
     Args:
@@ -21,6 +21,8 @@ def temporal_module(module, num_segments, shift_div=8, reduction=16):
         shift_div: int, `C // shift_div` channels shifted each way.
         reduction: int, channel reduction of the CE and ME paths, and of
             SMNet's motion excitation.
+        causal: bool, the layers' causal forms (past frames only), which
+            `keras_action.streaming_model` runs one frame at a time.
 
     Returns:
         A callable `channels -> keras.layers.Layer`, or `None`.
@@ -30,13 +32,17 @@ def temporal_module(module, num_segments, shift_div=8, reduction=16):
     if module == "tsn":
         return None
     if module == "tsm":
-        return lambda channels: layers.TemporalShift(num_segments, shift_div)
+        return lambda channels: layers.TemporalShift(
+            num_segments, shift_div, causal=causal
+        )
     if module == "gsm":
-        return lambda channels: layers.GateShift(num_segments)
+        return lambda channels: layers.GateShift(num_segments, causal=causal)
     if module == "stsm":
-        return lambda channels: layers.SpatioTemporalShift(num_segments)
+        return lambda channels: layers.SpatioTemporalShift(num_segments, causal=causal)
     if module == "smnet":
-        return lambda channels: layers.SMNetBlock(num_segments, reduction)
+        return lambda channels: layers.SMNetBlock(
+            num_segments, reduction, causal=causal
+        )
     if module == "action":
         paths = ("ste", "ce", "me")
     elif module in ("ste", "ce", "me"):
@@ -44,5 +50,9 @@ def temporal_module(module, num_segments, shift_div=8, reduction=16):
     else:
         raise ValueError(f"Unknown module {module!r}; expected one of {MODULES}.")
     return lambda channels: layers.ActionBlock(
-        num_segments, shift_div=shift_div, reduction=reduction, paths=paths
+        num_segments,
+        shift_div=shift_div,
+        reduction=reduction,
+        paths=paths,
+        causal=causal,
     )

@@ -37,7 +37,13 @@ RECIPE_HELP = (
 )
 DEMO_OUTPUT = "runs/demo"
 DEMO_DATA = {"clips_per_class": 80, "num_classes": 8, "image_size": (72, 96)}
-DEMO_MODULES = ("action", "tsn")
+#: The demo's runs: `{run name: settings over DEMO}`. The causal ACTION-Net
+#: samples densely, every other frame, as a streaming model would be fed.
+DEMO_RUNS = {
+    "action": {"module": "action"},
+    "tsn": {"module": "tsn"},
+    "action_causal": {"module": "action", "causal": True, "frame_stride": 2},
+}
 
 
 def _steps(text):
@@ -56,7 +62,18 @@ def add_train_arguments(parser):
         choices=MODULES,
         help="temporal module in the backbone (tsn: none)",
     )
+    add(
+        "--causal",
+        action="store_true",
+        help="causal temporal modules (past frames only), for streaming_model",
+    )
     add("--segments", type=int, default=defaults.segments, help="frames per clip")
+    add(
+        "--frame-stride",
+        type=int,
+        help="dense sampling: T frames this many apart (feed a streaming model "
+        "frames at this stride); default: TSN segments over the whole video",
+    )
     add("--image-size", type=int, default=defaults.image_size, help="pixels")
     add("--recipe", default="auto", choices=("auto", *RECIPES), help=RECIPE_HELP)
     add("--epochs", type=int, help="default: the recipe's (paper, Jester: 30)")
@@ -108,7 +125,11 @@ def add_train_arguments(parser):
     )
     add("--overwrite", action="store_true", help="replace a finished run")
     add("--quiet", action="store_true", help="print nothing but errors")
-    add("--demo", action="store_true", help="synthetic data: ACTION-Net vs TSN")
+    add(
+        "--demo",
+        action="store_true",
+        help="synthetic data: ACTION-Net vs TSN vs causal ACTION-Net",
+    )
     return parser
 
 
@@ -135,17 +156,19 @@ def train_on_synthetic_pairs(modules, output, make_config=TrainConfig, seed=0):
     """Trains each module with the demo budget on synthetic time-reversed pairs.
 
     The data is written once under `output/data` (kept between calls); each
-    module's run goes to `output/<module>`.
+    run goes to `output/<run name>`.
 
     Args:
-        modules: module names for `build_model`.
+        modules: module names for `build_model` (each a run of that name), or
+            `{run name: settings}`, settings over `DEMO` such as
+            `{"module": "action", "causal": True, "frame_stride": 2}`.
         output: folder of the data and the runs.
         make_config: called with the demo settings as keywords; returns the
             `TrainConfig` (lets callers add or override settings).
         seed: seed of the synthetic data.
 
     Returns:
-        `{module: metrics}`, the content of each run's `metrics.json`.
+        `{run name: metrics}`, the content of each run's `metrics.json`.
     """
     from keras_action.data import write_synthetic_jester
     from keras_action.training.trainer import train
@@ -154,22 +177,25 @@ def train_on_synthetic_pairs(modules, output, make_config=TrainConfig, seed=0):
     data_dir = output / "data"
     if not (data_dir / "jester-v1-labels.csv").exists():
         write_synthetic_jester(data_dir, seed=seed, **DEMO_DATA)
+    if not isinstance(modules, dict):
+        modules = {module: {"module": module} for module in modules}
     results = {}
-    for module in modules:
-        settings = {**DEMO, "module": module, "data_dir": str(data_dir)}
-        config = make_config(**settings, output=str(output / module))
+    for name, overrides in modules.items():
+        settings = {**DEMO, **overrides, "data_dir": str(data_dir)}
+        config = make_config(**settings, output=str(output / name))
         shape = f"{config.segments}x{config.image_size}²"
         if config.verbose:
-            print(f"\n=== {module}: {config.backbone}, {shape} ===", flush=True)
-        results[module] = train(config)
+            print(f"\n=== {name}: {config.backbone}, {shape} ===", flush=True)
+        results[name] = train(config)
     return results
 
 
 def run_demo(arguments):
-    """Trains ACTION-Net and TSN on synthetic pairs and prints both accuracies."""
+    """Trains ACTION-Net, TSN and a causal ACTION-Net on synthetic pairs and
+    prints their accuracies."""
     output = DEMO_OUTPUT if arguments.output == TrainConfig.output else arguments.output
     results = train_on_synthetic_pairs(
-        DEMO_MODULES,
+        DEMO_RUNS,
         output,
         functools.partial(config_from_arguments, arguments),
         seed=arguments.seed,
@@ -240,6 +266,12 @@ def add_evaluate_arguments(parser):
     add("--split", default="validation")
     add("--clips", type=int, default=1, help="clips per video (K)")
     add("--crops", type=int, default=1, choices=(1, 3), help="crops per clip")
+    add(
+        "--frame-stride",
+        type=int,
+        help="dense sampling at this stride (as the model was trained); "
+        "default: TSN segments",
+    )
     add("--batch-size", type=int, default=8)
     add(
         "--output",
@@ -272,6 +304,7 @@ def _evaluate(arguments):
         num_crops=arguments.crops,
         batch_size=arguments.batch_size,
         output=arguments.output,
+        frame_stride=arguments.frame_stride,
     )
     rows = [
         {"name": name, "accuracy": "-" if acc is None else f"{100 * acc:.1f}%"}

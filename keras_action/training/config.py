@@ -13,13 +13,18 @@ class TrainConfig:
     `init_from` is a `.keras` model whose matching weights initialise the
     model; `freeze_backbone` trains the classifier only. `max_skipped` is the largest
     fraction of the training samples an epoch may skip as unreadable.
+    `causal` builds the causal forms of the temporal modules (for
+    `keras_action.streaming_model`); `frame_stride` switches from TSN sampling
+    to dense sampling, T frames that many frames apart (`None`: TSN).
     """
 
     data_dir: str = None
     dataset: str = "jester"
     backbone: str = "mobilenet_v2"
     module: str = "action"
+    causal: bool = False
     segments: int = 8
+    frame_stride: int = None
     image_size: int = 224
     epochs: int = None
     batch_size: int = 64
@@ -68,5 +73,9 @@ class TrainConfig:
             value = getattr(self, name)
             if value < 1:
                 raise ValueError(f"{name} must be at least 1; got {value}.")
+        if self.frame_stride is not None and self.frame_stride < 1:
+            raise ValueError(
+                f"frame_stride must be at least 1; got {self.frame_stride}."
+            )
         if not 0 <= self.max_skipped <= 1:
             raise ValueError(f"max_skipped must be in [0, 1]; got {self.max_skipped}.")

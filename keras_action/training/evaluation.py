@@ -104,12 +104,14 @@ def evaluate(
     num_crops=1,
     batch_size=8,
     output=None,
+    frame_stride=None,
 ):
     """Evaluates a `.keras` or `.tflite` model on a dataset split.
 
     K clips × 1 or 3 crops per video, softmax scores averaged over them. Writes
     `metrics.json` and `confusion_matrix.png` to `output` (default: a folder
-    `eval_<split>` beside the model).
+    `eval_<split>` beside the model). `frame_stride` samples densely (the
+    stride a model trained with `--frame-stride` expects); `None`: TSN.
 
     Returns:
         The metrics dict (`top1`, `top5`, `per_class`, `confusion`, ...), and
@@ -151,6 +153,7 @@ def evaluate(
         batch_size=batch_size,
         num_clips=num_clips,
         num_crops=num_crops,
+        frame_stride=frame_stride,
         name=split,
     )
     scores, labels = predict_scores(predict, clips)

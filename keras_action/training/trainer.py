@@ -218,6 +218,7 @@ def _dataset(config, split, worker=SINGLE_WORKER):
         # Keras averages a first batch across workers, and collective ops
         # cannot reduce uint8.
         dtype="float32" if worker.count > 1 else "uint8",
+        frame_stride=config.frame_stride,
         name=split,
     )
     # Each worker already reads only its own files.
@@ -256,6 +257,7 @@ def _compiled_model(config, num_classes, log=None):
         weights=None if config.weights in (None, "none") else config.weights,
         dropout=config.dropout,
         normalization=config.normalization,
+        causal=config.causal,
     )
     set_batch_norm_momentum(model, config.bn_momentum)
     if config.init_from:

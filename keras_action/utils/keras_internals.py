@@ -16,3 +16,16 @@ def sublayers(layer):
 def call_nodes(layer):
     """The nodes at which a functional model calls `layer`, in call order."""
     return list(layer._inbound_nodes)
+
+
+def run_through_graph(model, inputs, call_function):
+    """The outputs of a functional `model` on `inputs`, each layer called as
+    `call_function(layer, *args, **kwargs)`.
+
+    `keras.models.clone_model` does the same but needs every input of the new
+    graph to be an input of `model`; a streaming model adds state inputs at
+    the layers that need them.
+    """
+    return model._run_through_graph(
+        inputs, operation_fn=lambda layer: layer, call_fn=call_function
+    )

@@ -27,11 +27,26 @@ def tsm_shift(x, num_segments, shift_div=8):
     return out.reshape(x.shape)
 
 
-def spatio_temporal_mask(x, num_segments, kernel_dhw):
+def causal_tsm_shift(x, num_segments, shift_div=8):
+    """TSM online: channels [0, fold) of frame t hold frame t - 1 (zeros at 0)."""
+    clips = unfold(x, num_segments)
+    out = clips.copy()
+    fold = x.shape[-1] // shift_div
+    out[:, 0, ..., :fold] = 0
+    out[:, 1:, ..., :fold] = clips[:, :-1, ..., :fold]
+    return out.reshape(x.shape)
+
+
+def _time_padding(causal):
+    """Kernel tap d reads frame t + d - 1, or t + d - 2 when causal."""
+    return (2, 0) if causal else (1, 1)
+
+
+def spatio_temporal_mask(x, num_segments, kernel_dhw, causal=False):
     """kernel_dhw: (3, 3, 3) over (T, H, W)."""
     s = unfold(x.mean(axis=-1), num_segments)
     n, t, h, w = s.shape
-    padded = np.pad(s, ((0, 0), (1, 1), (1, 1), (1, 1)))
+    padded = np.pad(s, ((0, 0), _time_padding(causal), (1, 1), (1, 1)))
     out = np.zeros_like(s)
     for d in range(3):
         for i in range(3):
@@ -40,16 +55,17 @@ def spatio_temporal_mask(x, num_segments, kernel_dhw):
     return sigmoid(out).reshape(n * t, h, w, 1)
 
 
-def temporal_conv_full(g, kernel):
-    """g: (N, T, Cin); kernel (3, Cin, Cout); out[t] = sum_k g[t+k-1] @ kernel[k]."""
-    padded = np.pad(g, ((0, 0), (1, 1), (0, 0)))
+def temporal_conv_full(g, kernel, causal=False):
+    """g: (N, T, Cin); kernel (3, Cin, Cout); out[t] = sum_k g[t+k-1] @ kernel[k]
+    (causal: g[t+k-2])."""
+    padded = np.pad(g, ((0, 0), _time_padding(causal), (0, 0)))
     steps = g.shape[1]
     return sum(padded[:, k : k + steps] @ kernel[k] for k in range(3))
 
 
-def channel_mask(x, num_segments, squeeze, temporal_kernel, expand):
+def channel_mask(x, num_segments, squeeze, temporal_kernel, expand, causal=False):
     pooled = unfold(x.mean(axis=(1, 2)), num_segments) @ squeeze
-    mixed = np.maximum(temporal_conv_full(pooled, temporal_kernel), 0)
+    mixed = np.maximum(temporal_conv_full(pooled, temporal_kernel, causal), 0)
     return sigmoid(mixed @ expand).reshape(-1, 1, 1, expand.shape[-1])
 
 
@@ -64,18 +80,26 @@ def depthwise3x3(u, kernel):
     )
 
 
-def motion_mask(x, num_segments, squeeze, bn, depthwise, expand, eps=1e-5):
+def motion_mask(
+    x, num_segments, squeeze, bn, depthwise, expand, eps=1e-5, causal=False
+):
+    """d[t] = DW(u)[t + 1] - u[t], d[T - 1] = 0; causal: DW(u)[t] - u[t - 1],
+    u[-1] = 0."""
     gamma, beta, mean, var = bn
     u = (x @ squeeze - mean) / np.sqrt(var + eps) * gamma + beta
     v = depthwise3x3(u, depthwise)
     u_clips, v_clips = unfold(u, num_segments), unfold(v, num_segments)
     d = np.zeros_like(u_clips)
-    d[:, :-1] = v_clips[:, 1:] - u_clips[:, :-1]
+    if causal:
+        d[:] = v_clips
+        d[:, 1:] -= u_clips[:, :-1]
+    else:
+        d[:, :-1] = v_clips[:, 1:] - u_clips[:, :-1]
     pooled = d.mean(axis=(2, 3)).reshape(-1, u.shape[-1])
     return sigmoid(pooled @ expand).reshape(-1, 1, 1, expand.shape[-1])
 
 
-def motion_mask_of(layer, x, num_segments):
+def motion_mask_of(layer, x, num_segments, causal=False):
     """`motion_mask` with the weights and BatchNorm statistics of `layer`."""
 
     def numpy(weight):
@@ -89,4 +113,5 @@ def motion_mask_of(layer, x, num_segments):
         [numpy(w) for w in (bn.gamma, bn.beta, bn.moving_mean, bn.moving_variance)],
         numpy(layer.depthwise.kernel)[..., 0],
         numpy(layer.expand.kernel)[0, 0],
+        causal=causal,
     )

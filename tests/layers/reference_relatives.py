@@ -25,10 +25,12 @@ def shift_axis(x, axis, offset):
     return out
 
 
-def conv3d_same(clips, kernel):
-    """clips (N, T, H, W, Cin), kernel (3, 3, 3, Cin, Cout): zero-padded 3-D conv."""
+def conv3d_same(clips, kernel, causal=False):
+    """clips (N, T, H, W, Cin), kernel (3, 3, 3, Cin, Cout): zero-padded 3-D conv;
+    causal: tap d reads frame t + d - 2 instead of t + d - 1."""
     _, t, h, w, _ = clips.shape
-    padded = np.pad(clips, ((0, 0), (1, 1), (1, 1), (1, 1), (0, 0)))
+    time = (2, 0) if causal else (1, 1)
+    padded = np.pad(clips, ((0, 0), time, (1, 1), (1, 1), (0, 0)))
     return sum(
         padded[:, d : d + t, i : i + h, j : j + w] @ kernel[d, i, j]
         for d in range(3)
@@ -43,16 +45,20 @@ def gsm_interleave(half):
     return np.swapaxes(quarters, -1, -2).reshape(half.shape)
 
 
-def gate_shift(x, num_segments, bn, kernel, bias):
-    """GSM on folded frames; kernel (3, 3, 3, C/2, 2) grouped by channel half."""
+def gate_shift(x, num_segments, bn, kernel, bias, causal=False):
+    """GSM on folded frames; kernel (3, 3, 3, C/2, 2) grouped by channel half.
+
+    Causal: past gate taps, and both gated halves from frame t - 1."""
     clips = unfold(x, num_segments)
     activated = np.maximum(batch_norm(clips, *bn), 0)
     halves = np.split(clips, 2, axis=-1)
     outputs = []
-    for group, (half, offset) in enumerate(zip(halves, (1, -1), strict=True)):
+    offsets = (-1, -1) if causal else (1, -1)
+    for group, (half, offset) in enumerate(zip(halves, offsets, strict=True)):
         activated_half = np.split(activated, 2, axis=-1)[group]
         gate = np.tanh(
-            conv3d_same(activated_half, kernel[..., group : group + 1]) + bias[group]
+            conv3d_same(activated_half, kernel[..., group : group + 1], causal)
+            + bias[group]
         )
         gated = gate * half
         outputs.append(gsm_interleave(shift_axis(gated, 1, offset) + half - gated))
@@ -72,17 +78,17 @@ def spatio_temporal_shift(x, num_segments, shifts):
     return out.reshape(x.shape)
 
 
-def grouped_temporal_conv(x, num_segments, kernel):
-    """Conv over T of folded frames; kernel (K, C/G, C), zero-padded, G groups."""
+def grouped_temporal_conv(x, num_segments, kernel, causal=False):
+    """Conv over T of folded frames; kernel (K, C/G, C), zero-padded, G groups;
+    tap k reads frame t + k - K // 2, or t + k - (K - 1) when causal."""
     clips = unfold(x, num_segments)
     size, per_group, channels = kernel.shape
     out = np.zeros_like(clips)
     for c in range(channels):
         first = (c // per_group) * per_group
         for k in range(size):
-            shifted = shift_axis(
-                clips[..., first : first + per_group], 1, k - size // 2
-            )
+            present = size - 1 if causal else size // 2
+            shifted = shift_axis(clips[..., first : first + per_group], 1, k - present)
             out[..., c] += shifted @ kernel[k, :, c]
     return out.reshape(x.shape)
 
@@ -100,18 +106,28 @@ def conv2d_same(x, kernel):
     )
 
 
-def smnet_spatio_temporal(x, num_segments, temporal_kernel, attention_kernel):
-    fused = grouped_temporal_conv(x, num_segments, temporal_kernel)
+def smnet_spatio_temporal(
+    x, num_segments, temporal_kernel, attention_kernel, causal=False
+):
+    fused = grouped_temporal_conv(x, num_segments, temporal_kernel, causal)
     pooled = np.stack([fused.mean(axis=-1), fused.max(axis=-1)], axis=-1)
     return fused + fused * sigmoid(conv2d_same(pooled, attention_kernel))
 
 
-def tea_motion_mask(x, num_segments, squeeze, bn, depthwise, expand, expand_bn):
-    """TEA's ME: BN(1x1), DW3x3 next-frame difference, GAP, 1x1, BN, sigmoid - 0.5."""
+def tea_motion_mask(
+    x, num_segments, squeeze, bn, depthwise, expand, expand_bn, causal=False
+):
+    """TEA's ME: BN(1x1), DW3x3 next-frame difference, GAP, 1x1, BN, sigmoid - 0.5.
+
+    Causal: DW3x3(b)[t] - b[t - 1], b[-1] = 0."""
     reduced = batch_norm(x @ squeeze, *bn)
     following = conv2d_same(reduced, np.eye(reduced.shape[-1]) * depthwise[..., None])
     current, following = unfold(reduced, num_segments), unfold(following, num_segments)
     difference = np.zeros_like(current)
-    difference[:, :-1] = following[:, 1:] - current[:, :-1]
+    if causal:
+        difference[:] = following
+        difference[:, 1:] -= current[:, :-1]
+    else:
+        difference[:, :-1] = following[:, 1:] - current[:, :-1]
     pooled = difference.mean(axis=(2, 3)).reshape(-1, 1, 1, reduced.shape[-1])
     return sigmoid(batch_norm(pooled @ expand, *expand_bn)) - 0.5

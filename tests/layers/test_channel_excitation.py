@@ -50,3 +50,18 @@ def test_mixed_precision(policy):
     common.assert_mixed_precision(
         lambda: ChannelExcitation(4), common.random_frames(channels=32), policy
     )
+
+
+def test_causal_form_reads_the_two_previous_frames_and_the_present():
+    frames = common.random_frames(channels=32)
+    layer = ChannelExcitation(4, causal=True)
+    output = keras.ops.convert_to_numpy(layer(frames))
+    squeeze, temporal_kernel, expand = (
+        keras.ops.convert_to_numpy(w)
+        for w in (layer.squeeze.kernel, layer.temporal_kernel, layer.expand.kernel)
+    )
+    assert temporal_kernel.shape == (3, 2, 2)
+    mask = reference.channel_mask(
+        frames, 4, squeeze[0, 0], temporal_kernel, expand[0, 0], causal=True
+    )
+    np.testing.assert_allclose(output, frames + frames * mask, rtol=1e-5, atol=1e-5)

@@ -36,9 +36,11 @@ def _official_permutation(channels):
     ]
 
 
-def test_matches_the_official_computation():
+@pytest.mark.parametrize("causal", [False, True])
+def test_matches_the_official_computation_or_its_causal_form(causal):
+    """Causal: past gate taps, both gated halves from the previous frame."""
     frames = common.random_frames(channels=16)
-    layer = _randomised(GateShift(4), frames)
+    layer = _randomised(GateShift(4, causal=causal), frames)
     bn = layer.batch_norm
     expected = reference_relatives.gate_shift(
         frames,
@@ -46,6 +48,7 @@ def test_matches_the_official_computation():
         [_numpy(w) for w in (bn.gamma, bn.beta, bn.moving_mean, bn.moving_variance)],
         _numpy(layer.gate_kernel),
         _numpy(layer.gate_bias),
+        causal=causal,
     )
     output = _numpy(layer(frames, training=False))
     np.testing.assert_allclose(output, expected, rtol=1e-5, atol=1e-5)

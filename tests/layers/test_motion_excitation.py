@@ -60,3 +60,13 @@ def test_mixed_precision(policy):
     common.assert_mixed_precision(
         lambda: MotionExcitation(4), common.random_frames(channels=32), policy
     )
+
+
+def test_causal_form_subtracts_the_previous_frame():
+    frames = common.random_frames(channels=32)
+    layer = MotionExcitation(4, causal=True)
+    layer.build(frames.shape)
+    _randomise_batch_norm_statistics(layer)
+    output = keras.ops.convert_to_numpy(layer(frames, training=False))
+    mask = reference.motion_mask_of(layer, frames, 4, causal=True)
+    np.testing.assert_allclose(output, frames + frames * mask, rtol=1e-5, atol=1e-5)

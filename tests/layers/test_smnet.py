@@ -64,9 +64,11 @@ def test_spatio_temporal_parameters(groups, per_group_channels, expected):
     assert layer.count_multiply_adds((None, 7, 7, 64)) == 49 * expected
 
 
-def test_motion_matches_tea():
+@pytest.mark.parametrize("causal", [False, True])
+def test_motion_matches_tea_or_its_causal_form(causal):
+    """Causal: the difference with the previous frame, DW(b)[t] - b[t - 1]."""
     frames = common.random_frames(channels=32)
-    layer = _randomise(SMNetMotionExcitation(4), frames)
+    layer = _randomise(SMNetMotionExcitation(4, causal=causal), frames)
     mask = reference_relatives.tea_motion_mask(
         frames,
         4,
@@ -75,6 +77,7 @@ def test_motion_matches_tea():
         _numpy(layer.depthwise.kernel)[..., 0],
         _numpy(layer.expand.kernel)[0, 0],
         _bn(layer.expand_norm),
+        causal=causal,
     )
     output = _numpy(layer(frames, training=False))
     np.testing.assert_allclose(output, frames + frames * mask, rtol=1e-4, atol=1e-4)
@@ -146,3 +149,20 @@ def test_mixed_precision(policy):
     common.assert_mixed_precision(
         lambda: SMNetBlock(4), common.random_frames(channels=32), policy
     )
+
+
+@pytest.mark.parametrize("groups", [None, 4])
+def test_causal_spatio_temporal_matches_the_definition_and_starts_as_identity(groups):
+    frames = common.random_frames(channels=16)
+    initial = SMNetSpatioTemporalExcitation(4, groups=groups, causal=True)
+    initial.build(frames.shape)
+    np.testing.assert_array_equal(_numpy(initial.fuse_time(frames)), frames)
+    layer = _randomise(SMNetSpatioTemporalExcitation(4, groups, causal=True), frames)
+    expected = reference_relatives.smnet_spatio_temporal(
+        frames,
+        4,
+        _numpy(layer.temporal_kernel),
+        _numpy(layer.attention.kernel),
+        causal=True,
+    )
+    np.testing.assert_allclose(_numpy(layer(frames)), expected, rtol=1e-4, atol=1e-4)

@@ -49,3 +49,13 @@ def test_mixed_precision(policy):
     common.assert_mixed_precision(
         lambda: SpatioTemporalExcitation(4), common.random_frames(channels=8), policy
     )
+
+
+def test_causal_form_is_the_same_kernel_over_the_past_taps():
+    frames = common.random_frames(channels=8)
+    layer = SpatioTemporalExcitation(4, causal=True)
+    output = keras.ops.convert_to_numpy(layer(frames))
+    kernel = keras.ops.convert_to_numpy(layer.kernel)
+    assert kernel.shape == (3, 3, 3, 1, 1)
+    mask = reference.spatio_temporal_mask(frames, 4, kernel[..., 0, 0], causal=True)
+    np.testing.assert_allclose(output, frames + frames * mask, rtol=1e-5, atol=1e-5)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from keras_action.layers import SpatioTemporalShift
-from keras_action.layers.spatio_temporal_shift import DEFAULT_SHIFTS
+from keras_action.layers.spatio_temporal_shift import CAUSAL_SHIFTS, DEFAULT_SHIFTS
 from tests.layers import common, reference_relatives
 
 CUSTOM = (("width", 2, 4), ("time", -1, 4), ("height", 1, 8))
@@ -90,3 +90,17 @@ def test_mixed_precision():
         common.random_frames(channels=32),
         "mixed_float16",
     )
+
+
+@pytest.mark.parametrize("shifts", [None, CUSTOM])
+def test_causal_form_matches_the_definition_of_its_past_shifts(shifts):
+    frames = common.random_frames(channels=32)
+    layer = SpatioTemporalShift(4, shifts, causal=True)
+    assert layer.shifts == (CAUSAL_SHIFTS if shifts is None else CUSTOM)
+    expected = reference_relatives.spatio_temporal_shift(frames, 4, layer.shifts)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(frames)), expected)
+
+
+def test_causal_form_refuses_shifts_that_read_the_future():
+    with pytest.raises(ValueError, match=r"shifts \[\('time', 1, 8\)\] read future"):
+        SpatioTemporalShift(4, DEFAULT_SHIFTS, causal=True)

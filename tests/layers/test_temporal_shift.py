@@ -61,3 +61,36 @@ def test_learnable_kernel_receives_gradients():
     common.assert_gradients_reach_weights(
         TemporalShift(4, learnable=True), common.random_frames(channels=16)
     )
+
+
+@pytest.mark.parametrize("shift_div", [4, 8])
+def test_causal_shift_is_tsm_online(shift_div):
+    frames = common.random_frames(channels=16)
+    output = keras.ops.convert_to_numpy(
+        TemporalShift(4, shift_div, causal=True)(frames)
+    )
+    expected = reference.causal_tsm_shift(frames, 4, shift_div)
+    np.testing.assert_array_equal(output, expected)
+
+
+def test_causal_learnable_shift_starts_as_tsm_online_with_two_taps():
+    frames = common.random_frames(channels=24)
+    layer = TemporalShift(4, learnable=True, causal=True)
+    output = keras.ops.convert_to_numpy(layer(frames))
+    assert layer.kernel.shape == (2, 24, 1)
+    assert layer.count_multiply_adds((None, 6, 6, 24)) == 2 * 36 * 24
+    expected = reference.causal_tsm_shift(frames, 4)
+    np.testing.assert_allclose(output, expected, atol=1e-6)
+
+
+def test_causal_learnable_taps_read_the_previous_and_the_present_frame():
+    frames = common.random_frames(channels=8)
+    layer = TemporalShift(4, learnable=True, causal=True)
+    layer.build(frames.shape)
+    kernel = np.random.default_rng(3).normal(size=(2, 8, 1)).astype("float32")
+    layer.kernel.assign(kernel)
+    clips = reference.unfold(frames, 4)
+    previous = np.concatenate([np.zeros_like(clips[:, :1]), clips[:, :-1]], axis=1)
+    expected = previous * kernel[0, :, 0] + clips * kernel[1, :, 0]
+    output = keras.ops.convert_to_numpy(layer(frames))
+    np.testing.assert_allclose(output, expected.reshape(frames.shape), atol=1e-5)

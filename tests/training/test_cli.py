@@ -1,12 +1,16 @@
 """`keras-action train` / `evaluate` as a user meets them: logs, errors, help."""
 
 import csv
+import json
 import os
 import subprocess
 import sys
 
+import keras
 import pytest
 
+import keras_action
+from keras_action.layers.base import TemporalLayer
 from keras_action.models.modules import MODULES
 from keras_action.training.callbacks import StepProgress
 from keras_action.training.cli import evaluate_main, main
@@ -128,3 +132,20 @@ def test_step_progress_knows_the_steps_from_the_first_epoch():
     assert progress.target == 7
     progress.set_params({"verbose": 1, "epochs": 3, "steps": 5})
     assert progress.target == 5  # a dataset of known length wins
+
+
+def test_causal_dense_training_gives_a_model_that_streams(tiny_jester, tmp_path):
+    extra = ("--epochs", "1", "--causal", "--frame-stride", "2")
+    assert main(tiny_arguments(tiny_jester, tmp_path, *extra)) == 0
+    config = json.loads((tmp_path / "metrics.json").read_text())["config"]
+    assert config["causal"] is True and config["frame_stride"] == 2
+    model = keras.saving.load_model(tmp_path / "model.keras")
+    frames = next(layer for layer in model.layers if isinstance(layer, keras.Model))
+    blocks = [layer for layer in frames.layers if isinstance(layer, TemporalLayer)]
+    assert len(blocks) == 10 and all(block.causal for block in blocks)
+    stream = keras_action.streaming_model(model)
+    assert "consensus_window" in stream.state_specs
+    evaluation = ["--model", tmp_path / "model.keras", "--data-dir", tiny_jester]
+    evaluation += ["--frame-stride", "2", "--output", tmp_path / "eval"]
+    assert evaluate_main([str(argument) for argument in evaluation]) == 0
+    assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["top1"] >= 0
