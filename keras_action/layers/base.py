@@ -252,11 +252,15 @@ class ReducedExcitation(ExcitationLayer):
     def build(self, input_shape):
         super().build(input_shape)
         channels = input_shape[-1]
-        if channels is not None and channels // self.reduction < 1:
+        if channels is not None and self.reduced_channels(input_shape) < 1:
             raise ValueError(
                 f"{self.name}: {channels} channels are too few for "
                 f"reduction={self.reduction}; at least {self.reduction} are needed."
             )
+
+    def reduced_channels(self, input_shape):
+        """`C/r`: the channels of the path for inputs of `input_shape`."""
+        return input_shape[-1] // self.reduction
 
     def pointwise(self, filters, name, input_shape):
         """A built bias-free 1×1 convolution with `filters` outputs."""

@@ -54,7 +54,7 @@ class ChannelExcitation(ReducedExcitation):
     def build(self, input_shape):
         super().build(input_shape)
         channels = input_shape[-1]
-        reduced = channels // self.reduction
+        reduced = self.reduced_channels(input_shape)
         self.squeeze = self.pointwise(reduced, "squeeze", (None, 1, 1, channels))
         self.temporal_kernel = self.add_weight(
             name="temporal_kernel",
@@ -78,13 +78,13 @@ class ChannelExcitation(ReducedExcitation):
     def state_specs(self, input_shape):
         """The squeezed, pooled features of the two previous frames."""
         super().state_specs(input_shape)
-        reduced = input_shape[-1] // self.reduction
+        reduced = self.reduced_channels(input_shape)
         return {"history": self._history_spec(input_shape, 2, reduced, spatial=False)}
 
     def count_multiply_adds(self, input_shape):
         """Multiply-adds per frame: squeeze, temporal convolution, expand."""
         channels = input_shape[-1]
-        reduced = channels // self.reduction
+        reduced = self.reduced_channels(input_shape)
         return 2 * channels * reduced + 3 * reduced * reduced
 
     def torch_weights(self, prefix):

@@ -66,7 +66,7 @@ class MotionExcitation(ReducedExcitation):
     def build(self, input_shape):
         super().build(input_shape)
         channels = input_shape[-1]
-        reduced = channels // self.reduction
+        reduced = self.reduced_channels(input_shape)
         frame_shape = (None, *input_shape[1:3])
         self.squeeze = self.pointwise(reduced, "squeeze", (*frame_shape, channels))
         self.batch_norm = keras.layers.BatchNormalization(
@@ -112,13 +112,13 @@ class MotionExcitation(ReducedExcitation):
     def state_specs(self, input_shape):
         """The pooled, reduced features `u` of the previous frame."""
         super().state_specs(input_shape)
-        reduced = input_shape[-1] // self.reduction
+        reduced = self.reduced_channels(input_shape)
         return {"history": self._history_spec(input_shape, 1, reduced, spatial=False)}
 
     def count_multiply_adds(self, input_shape):
         """Multiply-adds per frame: squeeze, depthwise 3×3, expand."""
         _, height, width, channels = input_shape
-        reduced = channels // self.reduction
+        reduced = self.reduced_channels(input_shape)
         return height * width * (channels * reduced + 9 * reduced) + reduced * channels
 
     def torch_weights(self, prefix):
