@@ -238,8 +238,14 @@ def _synthetic_arguments(parser):
     add(
         "--clips-per-class",
         type=positive_int,
-        default=134,
+        default=140,
         help="train + validation clips",
+    )
+    add(
+        "--subjects",
+        type=positive_int,
+        help="performers, each in their own room (realistic set); "
+        "default: one per two clips of a class",
     )
     add("--classes", type=int, default=8, help="an even number, at most 8")
     add("--backgrounds", help="folder of videos or images for real backgrounds")
@@ -257,6 +263,7 @@ def _synthetic(args):
         seed=args.seed,
         difficulty=None if args.difficulty == "plain" else args.difficulty,
         backgrounds=args.backgrounds,
+        num_subjects=args.subjects,
     )
     print(f"Wrote {args.clips_per_class * args.classes} clips to {root}")
 

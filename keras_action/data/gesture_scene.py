@@ -60,25 +60,25 @@ class Difficulty:
         glove: probability that the hand is a random colour, not a skin tone.
     """
 
-    hand_size: tuple = (0.35, 0.5)
-    travel: tuple = (0.25, 0.4)
+    hand_size: tuple = (0.5, 0.65)
+    travel: tuple = (0.3, 0.45)
     growth: tuple = (1.6, 2.0)
     turn: tuple = (90.0, 150.0)
-    pause: float = 0.25
-    static_objects: int = 8
-    moving_objects: int = 2
-    camera_shake: float = 1.0
-    camera_drift: float = 6.0
-    lighting: float = 0.3
-    noise: float = 6.0
-    blur: float = 1.0
-    glove: float = 0.2
+    pause: float = 0.15
+    static_objects: int = 5
+    moving_objects: int = 1
+    camera_shake: float = 0.5
+    camera_drift: float = 3.0
+    lighting: float = 0.2
+    noise: float = 4.0
+    blur: float = 0.7
+    glove: float = 0.1
 
 
 #: Presets: "medium" is the benchmark; "easy" and "hard" bracket it.
 DIFFICULTIES = {
     "easy": Difficulty(
-        hand_size=(0.45, 0.55),
+        hand_size=(0.55, 0.7),
         travel=(0.35, 0.45),
         pause=0.1,
         static_objects=3,
@@ -193,14 +193,12 @@ def procedural_background(height, width, rng):
         ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
         phase = (xs * math.cos(angle) + ys * math.sin(angle)) * 2 * math.pi / period
         image += rng.uniform(10, 40) * np.sin(phase)[..., None]
-    _draw_person(image, rng)
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def _draw_person(image, rng):
+def _draw_person(image, centre_x, rng):
     """A head and shoulders behind the hand, as in every Jester clip."""
     height, width = image.shape[:2]
-    centre_x = int(width * rng.uniform(0.35, 0.65))
     shirt = tuple(float(c) for c in rng.uniform(0, 255, 3))
     skin = tuple(float(c) for c in _SKIN[rng.integers(len(_SKIN))])
     shoulders = (int(width * rng.uniform(0.25, 0.4)), int(height * 0.5))
@@ -277,10 +275,17 @@ def _progress(num_frames, pause, rng):
     return u * u * (3 - 2 * u)  # smoothstep: the hand accelerates and slows down
 
 
-def _hand_poses(motion, num_frames, height, width, difficulty, rng):
-    """Per frame `(x, y, length, angle)` of the hand, for the forward gesture."""
+def _hand_poses(motion, num_frames, height, width, difficulty, rng, hand_size=None):
+    """Per frame `(x, y, length, angle)` of the hand, for the forward gesture.
+
+    `hand_size` (a fraction of the height) is the performer's; a clip varies
+    it by ±10 % (the hand nearer or farther), and without it draws one from
+    `difficulty.hand_size`.
+    """
     p = _progress(num_frames, difficulty.pause, rng)
-    length = rng.uniform(*difficulty.hand_size) * height
+    if hand_size is None:
+        hand_size = rng.uniform(*difficulty.hand_size)
+    length = hand_size * rng.uniform(0.9, 1.1) * height
     x = width * (0.5 + rng.uniform(-0.08, 0.08))
     y = height * (0.55 + rng.uniform(-0.08, 0.08))
     angle = rng.uniform(-20, 20)  # fingers up, give or take
@@ -341,7 +346,64 @@ def scene_margin(difficulty):
     return int(math.ceil(difficulty.camera_drift + 3 * difficulty.camera_shake)) + 1
 
 
-def render_gesture(motion, num_frames, height, width, difficulty, rng, backgrounds=()):
+@dataclasses.dataclass(frozen=True)
+class Subject:
+    """One performer in their room: what all of their clips share.
+
+    In Jester each of about 1,300 people records every gesture in their own
+    room; train and validation are split by person. So here: a subject's
+    clips share the background, the person, the furniture, the hand's colour
+    and size, and the rest (gesture, camera, lighting, passers-by, noise) is
+    drawn per clip. A room then says nothing of the class, and a model that
+    learns rooms instead of gestures fails on the validation subjects.
+
+    Attributes:
+        scene: uint8 BGR `(height + 2·margin, width + 2·margin, 3)`, see
+            `scene_margin`.
+        hand_colour: float32 BGR.
+        hand_size: palm-to-fingertip length, a fraction of the frame height.
+    """
+
+    scene: np.ndarray
+    hand_colour: np.ndarray
+    hand_size: float
+
+
+def draw_subject(height, width, difficulty, rng, backgrounds=()):
+    """A random `Subject` for frames of `height`×`width`.
+
+    Args:
+        height, width: frame size.
+        difficulty: a `Difficulty`.
+        rng: `numpy.random.Generator`.
+        backgrounds: real frames (from `load_backgrounds`, at least
+            `scene_margin` larger than the frame on every side) used for half
+            of the subjects; the others get a procedural background.
+    """
+    margin = scene_margin(difficulty)
+    if len(backgrounds) and rng.random() < 0.5:
+        scene = backgrounds[rng.integers(len(backgrounds))].copy()
+    else:
+        scene = procedural_background(height + 2 * margin, width + 2 * margin, rng)
+    # The gesturing hand is raised in the middle of the frame, beside the
+    # face rather than over it: a skin-coloured hand over a face of the same
+    # colour is all but invisible at 64 pixels.
+    side = rng.choice((-1.0, 1.0))
+    head_x = margin + width * (0.5 + side * rng.uniform(0.2, 0.3))
+    _draw_person(scene, int(head_x), rng)
+    draw_static_objects(scene, int(rng.integers(0, difficulty.static_objects + 1)), rng)
+    if rng.random() < difficulty.glove:
+        colour = rng.uniform(0, 255, 3)
+    else:
+        colour = _SKIN[rng.integers(len(_SKIN))] * rng.uniform(0.85, 1.1)
+    return Subject(
+        scene=scene,
+        hand_colour=colour.astype(np.float32),
+        hand_size=float(rng.uniform(*difficulty.hand_size)),
+    )
+
+
+def render_gesture(motion, num_frames, height, width, difficulty, rng, subject=None):
     """Renders one forward realistic clip as uint8 BGR frames `(N, H, W, 3)`.
 
     Args:
@@ -350,17 +412,12 @@ def render_gesture(motion, num_frames, height, width, difficulty, rng, backgroun
         height, width: frame size.
         difficulty: a `Difficulty`.
         rng: `numpy.random.Generator`.
-        backgrounds: real frames (from `load_backgrounds`, at least
-            `scene_margin` larger than the frame on every side) used for half
-            of the clips; the others get a procedural background.
+        subject: the `Subject` performing (from `draw_subject` with the same
+            frame size and difficulty); `None` draws a new one.
     """
+    if subject is None:
+        subject = draw_subject(height, width, difficulty, rng)
     margin = scene_margin(difficulty)
-    if len(backgrounds) and rng.random() < 0.5:
-        scene = backgrounds[rng.integers(len(backgrounds))].copy()
-        _draw_person(scene, rng)
-    else:
-        scene = procedural_background(height + 2 * margin, width + 2 * margin, rng)
-    draw_static_objects(scene, int(rng.integers(0, difficulty.static_objects + 1)), rng)
     movers = _movers(
         int(rng.integers(0, difficulty.moving_objects + 1)),
         height,
@@ -368,11 +425,9 @@ def render_gesture(motion, num_frames, height, width, difficulty, rng, backgroun
         num_frames,
         rng,
     )
-    poses = _hand_poses(motion, num_frames, height, width, difficulty, rng)
-    if rng.random() < difficulty.glove:
-        colour = rng.uniform(0, 255, 3).astype(np.float32)
-    else:
-        colour = _SKIN[rng.integers(len(_SKIN))] * rng.uniform(0.85, 1.1)
+    poses = _hand_poses(
+        motion, num_frames, height, width, difficulty, rng, subject.hand_size
+    )
     # Curled fingers still show as short stubs.
     open_fingers = np.where(HAND_SHAPES[motion], rng.uniform(0.3, 0.45, 5), 0.05)
     drift = rng.uniform(-1, 1, 2) * difficulty.camera_drift
@@ -389,16 +444,16 @@ def render_gesture(motion, num_frames, height, width, difficulty, rng, backgroun
         dx, dy = (
             margin + drift * (t / max(num_frames - 1, 1) - 0.5) + shake[t]
         ).astype(int)
-        frame = scene[dy : dy + height, dx : dx + width].copy()
+        frame = subject.scene[dy : dy + height, dx : dx + width].copy()
         for mover in movers:
             mover.draw(frame, t)
         velocity = poses[min(t + 1, num_frames - 1), :2] - poses[max(t - 1, 0), :2]
         mask = _motion_blur(
             _hand_mask(height, width, poses[t], open_fingers), velocity / 2
         )
-        shading = 0.8 + 0.2 * mask  # edges of the hand darker than its centre
+        shading = 0.6 + 0.4 * mask  # the rim of the hand in shadow
         pixels = frame.astype(np.float32)
-        pixels += mask[..., None] * (colour * shading[..., None] - pixels)
+        pixels += mask[..., None] * (subject.hand_colour * shading[..., None] - pixels)
         if sigma > 0.3:
             pixels = cv2.GaussianBlur(pixels, (0, 0), sigma)
         pixels *= light[t] * tint

@@ -104,6 +104,7 @@ def write_synthetic_jester(
     seed=0,
     difficulty=None,
     backgrounds=None,
+    num_subjects=None,
 ):
     """Writes a Jester-layout dataset of time-reversed class pairs.
 
@@ -126,8 +127,16 @@ def write_synthetic_jester(
             "medium", "hard") or `gesture_scene.Difficulty` for the realistic
             one.
         backgrounds: realistic set only: a folder of videos or images whose
-            frames serve as the background of half of the clips (the others
-            get procedural textures).
+            frames serve as the background of half of the subjects (the
+            others get procedural textures).
+        num_subjects: realistic set only: the number of performers, each in
+            their own room (`gesture_scene.Subject`); clip `k` of every class
+            is performed by subject `k % num_subjects`, and the first
+            `round(num_subjects · validation_fraction)` subjects (at least one, and
+            one fewer than all) are the
+            validation split, as Jester splits by person. Default: one
+            subject per two clips of a class. The plain set has no rooms:
+            every clip is its own subject.
 
     Returns:
         `root` as a `Path`.
@@ -139,21 +148,22 @@ def write_synthetic_jester(
     """
     if num_classes % 2 or not 2 <= num_classes <= len(CLASS_NAMES):
         raise ValueError(f"num_classes must be even, 2 to {len(CLASS_NAMES)}")
+    num_subjects = _num_subjects(num_subjects, difficulty, clips_per_class)
     root = Path(root)
     video_root = root / "20bn-jester-v1"
     video_root.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    render = _renderer(difficulty, backgrounds, image_size)
+    render = _renderer(difficulty, backgrounds, image_size, seed)
     names = CLASS_NAMES[:num_classes]
     params = [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality]
     splits = {"train": [], "validation": [], "test": []}
     clip_id = 0
-    num_validation = round(clips_per_class * validation_fraction)
+    num_validation = _validation_subjects(num_subjects, validation_fraction)
     for label, name in enumerate(names):
         for k in range(clips_per_class + (test_clips if label == 0 else 0)):
             clip_id += 1
             count = int(rng.integers(num_frames[0], num_frames[1] + 1))
-            frames = render(_MOTIONS[label // 2], count, rng)
+            frames = render(_MOTIONS[label // 2], count, rng, k % num_subjects)
             if label % 2:
                 frames = frames[::-1]
             folder = video_root / str(clip_id)
@@ -162,7 +172,7 @@ def write_synthetic_jester(
                 cv2.imwrite(str(folder / f"{t:05d}.jpg"), frame, params)
             if k >= clips_per_class:
                 splits["test"].append(f"{clip_id}")
-            elif k < num_validation:
+            elif k % num_subjects < num_validation:
                 splits["validation"].append(f"{clip_id};{name}")
             else:
                 splits["train"].append(f"{clip_id};{name}")
@@ -208,13 +218,35 @@ def load_synthetic_jester(split="train", *, clips_per_class=10, seed=0, **option
     return dataset
 
 
-def _renderer(difficulty, backgrounds, image_size):
-    """`(motion, num_frames, rng) -> frames` for the plain or realistic set."""
+def _num_subjects(num_subjects, difficulty, clips_per_class):
+    if difficulty is None:
+        if num_subjects is not None:
+            raise ValueError("num_subjects applies to the realistic set (difficulty=)")
+        return clips_per_class
+    if num_subjects is None:
+        return -(-clips_per_class // 2)
+    if num_subjects < 1:
+        raise ValueError(f"num_subjects must be at least 1; got {num_subjects}")
+    return num_subjects
+
+
+def _validation_subjects(num_subjects, fraction):
+    """At least one validation subject when asked for any, and one for training."""
+    count = round(num_subjects * fraction)
+    if fraction > 0:
+        count = max(count, 1)
+    return min(count, num_subjects - 1)
+
+
+def _renderer(difficulty, backgrounds, image_size, seed):
+    """`(motion, num_frames, rng, subject) -> frames` for the plain or realistic set."""
     if difficulty is None:
         if backgrounds is not None:
             raise ValueError("backgrounds apply to the realistic set (difficulty=)")
         height, width = image_size or (48, 64)
-        return lambda motion, count, rng: render_clip(motion, count, height, width, rng)
+        return lambda motion, count, rng, subject: render_clip(
+            motion, count, height, width, rng
+        )
     difficulty = gesture_scene.get_difficulty(difficulty)
     height, width = image_size or JESTER_SIZE
     scenes = ()
@@ -222,10 +254,21 @@ def _renderer(difficulty, backgrounds, image_size):
         margin = gesture_scene.scene_margin(difficulty)
         size = (height + 2 * margin, width + 2 * margin)
         scenes = gesture_scene.load_backgrounds(backgrounds, size)
+    subjects = {}
 
-    def render(motion, count, rng):
+    def render(motion, count, rng, subject):
+        # Each subject from its own generator: the same seed gives the same
+        # subjects whatever the number of classes written.
+        if subject not in subjects:
+            subjects[subject] = gesture_scene.draw_subject(
+                height,
+                width,
+                difficulty,
+                np.random.default_rng([seed, subject]),
+                scenes,
+            )
         return gesture_scene.render_gesture(
-            motion, count, height, width, difficulty, rng, scenes
+            motion, count, height, width, difficulty, rng, subjects[subject]
         )
 
     return render

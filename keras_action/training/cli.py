@@ -32,8 +32,9 @@ DEMO = {
     "dropout": 0.2,
 }
 RECIPE_HELP = (
-    "settings for --lr, --lr-steps, --epochs, --weight-decay, --dropout, --fc-lr5 "
-    "and --bn-momentum not given; auto: scratch with --weights none, else paper"
+    "settings for --optimizer, --lr, --lr-steps, --epochs, --weight-decay, "
+    "--dropout, --fc-lr5 and --bn-momentum not given; auto: scratch with "
+    "--weights none, else paper"
 )
 DEMO_OUTPUT = "runs/demo"
 DEMO_DATA = {"clips_per_class": 80, "num_classes": 8, "image_size": (72, 96)}
@@ -78,6 +79,11 @@ def add_train_arguments(parser):
     add("--recipe", default="auto", choices=("auto", *RECIPES), help=RECIPE_HELP)
     add("--epochs", type=int, help="default: the recipe's (paper, Jester: 30)")
     add("--batch-size", type=int, default=defaults.batch_size, help="global batch")
+    add(
+        "--optimizer",
+        choices=("sgd", "adam"),
+        help="default: the recipe's (paper: sgd, scratch: adam)",
+    )
     add(
         "--lr",
         type=float,

@@ -13,6 +13,7 @@ class TrainConfig:
     `init_from` is a `.keras` model whose matching weights initialise the
     model; `freeze_backbone` trains the classifier only. `max_skipped` is the largest
     fraction of the training samples an epoch may skip as unreadable.
+    `optimizer` is "sgd" (with momentum, as the papers) or "adam".
     `causal` builds the causal forms of the temporal modules (for
     `keras_action.streaming_model`); `frame_stride` switches from TSN sampling
     to dense sampling, T frames that many frames apart (`None`: TSN).
@@ -28,6 +29,7 @@ class TrainConfig:
     image_size: int = 224
     epochs: int = None
     batch_size: int = 64
+    optimizer: str = "sgd"
     lr: float = 0.01
     lr_steps: tuple = None
     momentum: float = 0.9
@@ -64,6 +66,15 @@ class TrainConfig:
         if self.lr_steps is None:
             self.lr_steps = schedule.lr_steps
         self.lr_steps = tuple(int(step) for step in self.lr_steps)
+        if self.optimizer not in ("sgd", "adam"):
+            raise ValueError(
+                f"optimizer must be 'sgd' or 'adam'; got {self.optimizer!r}."
+            )
+        if self.optimizer == "adam" and self.fc_lr5:
+            raise ValueError(
+                "fc_lr5 multiplies the classifier's gradients, a learning-rate "
+                "multiplier for SGD only; Adam normalises it away."
+            )
         if self.mixed_precision not in ("none", "float16", "bfloat16"):
             raise ValueError(
                 "mixed_precision must be 'none', 'float16' or 'bfloat16'; "

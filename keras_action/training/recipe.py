@@ -35,9 +35,10 @@ OFFICIAL_SCHEDULES = {
 
 #: From random weights on a small set (see docs/training.md for why each).
 SCRATCH_RECIPE = {
-    "lr": 0.01,
-    "lr_steps": (12, 17),
-    "epochs": 20,
+    "optimizer": "adam",
+    "lr": 0.001,
+    "lr_steps": (8, 11),
+    "epochs": 12,
     "weight_decay": 5e-5,
     "dropout": 0.2,
     "fc_lr5": False,
@@ -46,8 +47,15 @@ SCRATCH_RECIPE = {
 #: Named recipes: the `TrainConfig` settings each one chooses (explicit
 #: settings win). "paper" and "official" assume ImageNet-pretrained weights.
 RECIPES = {
-    "paper": {"lr": 0.01, "weight_decay": 5e-4, "dropout": 0.5, "fc_lr5": False},
+    "paper": {
+        "optimizer": "sgd",
+        "lr": 0.01,
+        "weight_decay": 5e-4,
+        "dropout": 0.5,
+        "fc_lr5": False,
+    },
     "official": {
+        "optimizer": "sgd",
         "lr": 0.01,
         "weight_decay": 5e-4,
         "dropout": 0.5,

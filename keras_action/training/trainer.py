@@ -13,6 +13,7 @@ import tensorflow as tf
 from keras_action import data
 from keras_action.data.registry import DATASETS
 from keras_action.models import build_model
+from keras_action.models.initialization import initialize_like_torchvision
 from keras_action.training import reports
 from keras_action.training.backup import (
     BackupEachEpoch,
@@ -259,6 +260,8 @@ def _compiled_model(config, num_classes, log=None):
         normalization=config.normalization,
         causal=config.causal,
     )
+    if config.weights in (None, "none") and not config.init_from:
+        initialize_like_torchvision(model, seed=config.seed)
     set_batch_norm_momentum(model, config.bn_momentum)
     if config.init_from:
         for line in load_matching_weights(model, config.init_from).lines():
@@ -268,14 +271,8 @@ def _compiled_model(config, num_classes, log=None):
     if config.partial_bn:
         freeze_batch_norm_except_first(model)
     add_weight_decay(model, config.weight_decay)
-    optimizer = LayerwiseSGD(
-        config.lr,
-        momentum=config.momentum,
-        global_clipnorm=config.clip_gradient or None,
-        lr_multipliers={"classifier": 5.0} if config.fc_lr5 else None,
-    )
     model.compile(
-        optimizer=optimizer,
+        optimizer=_optimizer(config),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[
             keras.metrics.SparseCategoricalAccuracy(name="top1"),
@@ -284,6 +281,19 @@ def _compiled_model(config, num_classes, log=None):
         jit_compile=config.jit_compile,
     )
     return model
+
+
+def _optimizer(config):
+    if config.optimizer == "adam":
+        return keras.optimizers.Adam(
+            config.lr, global_clipnorm=config.clip_gradient or None
+        )
+    return LayerwiseSGD(
+        config.lr,
+        momentum=config.momentum,
+        global_clipnorm=config.clip_gradient or None,
+        lr_multipliers={"classifier": 5.0} if config.fc_lr5 else None,
+    )
 
 
 def _shows_progress(config, worker):

@@ -61,7 +61,12 @@ def test_hundreds_of_clips_in_seconds(tmp_path):
 
 def test_realistic_set_has_jester_frames_and_time_reversed_pairs(tmp_path):
     root = data.write_synthetic_jester(
-        tmp_path, clips_per_class=4, num_classes=4, num_frames=(6, 8), difficulty="easy"
+        tmp_path,
+        clips_per_class=4,
+        num_classes=4,
+        num_frames=(6, 8),
+        difficulty="easy",
+        num_subjects=4,
     )
     train = data.list_jester(root, "train")
     assert len(train) == 12 and len(data.list_jester(root, "validation")) == 4
@@ -69,6 +74,41 @@ def test_realistic_set_has_jester_frames_and_time_reversed_pairs(tmp_path):
 
     frame = cv2.imread(f"{train.sources[0]}/00001.jpg")
     assert frame.shape == (*synthetic.JESTER_SIZE, 3)
+
+
+def _similarity(a, b):
+    """Correlation of two clips' first-frame corners: the room, not the hand
+    (and not the exposure, which changes from clip to clip)."""
+    import cv2
+
+    a, b = (cv2.imread(f"{s}/00001.jpg")[:25, :40].ravel() for s in (a, b))
+    return np.corrcoef(a.astype(np.float32), b.astype(np.float32))[0, 1]
+
+
+def test_subjects_share_a_room_across_classes_and_split_by_person(tmp_path):
+    root = data.write_synthetic_jester(
+        tmp_path,
+        clips_per_class=6,
+        num_classes=4,
+        num_frames=(4, 4),
+        difficulty="easy",
+        num_subjects=3,
+    )
+    train, validation = (data.list_jester(root, s) for s in ("train", "validation"))
+    # Clip k of each class is subject k % 3; subject 0 is the validation split.
+    assert len(validation) == 8 and len(train) == 16
+    by_class = [
+        [s for s, y in zip(train.sources, train.labels, strict=True) if y == c]
+        for c in range(4)
+    ]
+    same_room = _similarity(by_class[0][0], by_class[3][0])
+    other_room = _similarity(by_class[0][0], by_class[0][1])
+    seen = max(_similarity(v, t) for v in validation.sources for t in train.sources)
+    assert same_room > 0.9 > max(other_room, seen)
+    with pytest.raises(ValueError, match="num_subjects must be at least 1"):
+        data.write_synthetic_jester(tmp_path / "x", difficulty="easy", num_subjects=0)
+    with pytest.raises(ValueError, match="realistic set"):
+        data.write_synthetic_jester(tmp_path / "y", num_subjects=2)
 
 
 def _hand_path(motion, difficulty="medium", seed=0):

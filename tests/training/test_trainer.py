@@ -11,6 +11,7 @@ import pytest
 from keras_action.training import TrainConfig
 from keras_action.training.callbacks import TrainingDiverged
 from keras_action.training.cli import evaluate_main, main
+from keras_action.training.recipe import recipe_settings
 from keras_action.training.trainer import RunExistsError, _compiled_model, train
 from tests.training.conftest import tiny_arguments
 
@@ -22,9 +23,12 @@ def finished_run(tiny_jester, tmp_path_factory):
     return output
 
 
-def test_a_short_fit_with_the_recipe_lowers_the_loss():
+def test_a_short_fit_with_the_scratch_recipe_lowers_the_loss():
     config = TrainConfig(
-        module="action", segments=4, image_size=32, dropout=0.0, weight_decay=0.0
+        **{**recipe_settings("scratch", "jester"), "dropout": 0.0, "weight_decay": 0.0},
+        module="action",
+        segments=4,
+        image_size=32,
     )
     model = _compiled_model(config, num_classes=2)
     rng = np.random.default_rng(0)
@@ -32,6 +36,19 @@ def test_a_short_fit_with_the_recipe_lowers_the_loss():
     labels = np.array([0, 1, 0, 1])
     history = model.fit(clips, labels, batch_size=4, epochs=8, verbose=0).history
     assert history["loss"][-1] < 0.5 * history["loss"][0]
+
+
+def test_random_backbones_start_as_torchvision_and_adam_is_an_option():
+    config = TrainConfig(module="tsn", segments=2, image_size=32, optimizer="adam")
+    model = _compiled_model(config, num_classes=3)
+    (backbone,) = (layer for layer in model.layers if hasattr(layer, "layers"))
+    kernel = keras.ops.convert_to_numpy(backbone.get_layer("block_16_depthwise").kernel)
+    np.testing.assert_allclose(np.std(kernel), np.sqrt(2 / 9), rtol=0.05)
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
+    with pytest.raises(ValueError, match="optimizer must be"):
+        TrainConfig(optimizer="rmsprop")
+    with pytest.raises(ValueError, match="SGD only"):
+        TrainConfig(optimizer="adam", fc_lr5=True)
 
 
 def test_the_run_directory_holds_every_output(finished_run, tiny_jester):
