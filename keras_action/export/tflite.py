@@ -116,7 +116,7 @@ def _clip_layers(model):
     ]
     # A nested model's `.input`/`.output` are its own; the call nodes link layers.
     for previous, layer in zip(layers, layers[1:], strict=False):
-        before, after = call_nodes(previous), call_nodes(layer)
+        before, after = call_nodes(previous, model), call_nodes(layer, model)
         inputs, outputs = after[0].input_tensors, before[0].output_tensors
         if len(after) != 1 or len(inputs) != 1 or inputs[0] is not outputs[0]:
             raise ValueError(
