@@ -10,15 +10,14 @@ The initial states are zeros. As in MoViNet's stream files, but every tensor,
 states included, has rank at most 4.
 
 In an int8 file each state output has exactly the scale and zero point of
-its state input (`tie_state_quantization`), so a runtime copies the int8
-values back unchanged: no requantisation, no drift.
+its state input (checked at export, `state_mismatches`), so a runtime copies
+the int8 values back unchanged: no requantisation, no drift.
 """
 
 import keras
 import numpy as np
 import tensorflow as tf
 from tensorflow.lite.python import schema_py_generated as schema
-from tensorflow.lite.tools import flatbuffer_utils
 
 from keras_action.models.streaming import FRAME, LOGITS, streaming_model
 
@@ -107,36 +106,70 @@ def calibration_samples(float_content, videos, limit):
     return generate
 
 
-def tie_state_quantization(content):
-    """Gives each int8 state input the scale and zero point of its state output.
+def state_mismatches(model):
+    """Why state outputs of a streaming file cannot loop back unchanged, if they cannot.
 
-    The converter calibrates the state input (frame t - 1's state) and the
-    state output (frame t's) separately, which gives them slightly different
-    ranges; a runtime copying the int8 output back as the next input would
-    then misread it by the ratio of the scales, every frame. The output's
-    parameters are what the producing op computes with, so the input takes
-    them: the consuming int8 kernels read their input's scale and zero point
-    from the tensor, so they dequantize the copied values exactly.
+    Every state of `streaming_model` is written by a window: the state
+    input and the current frame are concatenated and the newest entries
+    sliced off as the state output (`keras_action.layers.temporal`). int8
+    CONCATENATION and STRIDED_SLICE keep one scale and zero point, and the
+    int8 CONCATENATION kernels (builtin and XNNPACK) refuse operands on
+    another scale, so the converter gives each state input and output the
+    same parameters; this checks that it did (a state written another way
+    would show here) rather than rewriting them, which the CONCATENATION
+    consuming the input would then refuse.
 
     Args:
-        content: an int8 streaming `.tflite` file.
+        model: a `schema.ModelT` (a parsed `.tflite` file).
 
     Returns:
-        The file with every state pair on the same scale and zero point.
+        One line per state whose output differs from its input in shape,
+        type, scale or zero point; empty when all loop (or for a clip file).
     """
-    model = flatbuffer_utils.read_model_from_bytearray(bytearray(content))
-    subgraph = model.subgraphs[0]
-    for input_index, output_index in state_pairs(model).values():
-        source = subgraph.tensors[output_index].quantization
-        target = subgraph.tensors[input_index]
-        if source is None or target.quantization is None:
-            continue
-        tied = schema.QuantizationParametersT()
-        tied.scale = list(source.scale)
-        tied.zeroPoint = list(source.zeroPoint)
-        tied.quantizedDimension = source.quantizedDimension
-        target.quantization = tied
-    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+    tensors = model.subgraphs[0].tensors if model.subgraphs else []
+    found = []
+    for name, (source, target) in state_pairs(model).items():
+        problem = _mismatch(tensors[source], tensors[target])
+        if problem:
+            found.append(f"{name}: {problem}")
+    return found
+
+
+def _mismatch(state_input, state_output):
+    if state_input.shape.tolist() != state_output.shape.tolist():
+        return (
+            f"output shape {state_output.shape.tolist()} != input shape "
+            f"{state_input.shape.tolist()}"
+        )
+    if state_input.type != state_output.type:
+        return f"output type {state_output.type} != input type {state_input.type}"
+    given, fed = _quantization(state_output), _quantization(state_input)
+    if given != fed:
+        return (
+            f"output quantization (scale, zero point) {given} != input's {fed}: "
+            "every frame would requantize the state"
+        )
+    return ""
+
+
+def _quantization(tensor):
+    parameters = tensor.quantization
+    if parameters is None or parameters.scale is None:
+        return None
+    return (list(parameters.scale), list(parameters.zeroPoint))
+
+
+def check_state_quantization(content):
+    """Raises `ValueError` unless every state of `content` loops unchanged."""
+    mismatches = state_mismatches(
+        schema.ModelT.InitFromPackedBuf(bytearray(content), 0)
+    )
+    if mismatches:
+        raise ValueError(
+            "The int8 streaming file's states would be requantized every frame: "
+            + "; ".join(mismatches)
+        )
+    return content
 
 
 def state_pairs(model):

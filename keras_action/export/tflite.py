@@ -217,7 +217,7 @@ def to_tflite(
         samples = _calibration_samples(function, calibration, limit, streaming)
     content = _convert(function, quantize, samples)
     if streaming and quantize == "int8":
-        content = streaming_export.tie_state_quantization(content)
+        content = streaming_export.check_state_quantization(content)
     if path is not None:
         write_tflite(content, path, class_names)
     return content

@@ -17,9 +17,8 @@ class StreamingRunner(LiteRTModel):
     The runner holds the states (zeros at first, and after `reset()`) and
     feeds each output state back as the input of the same name. int8 files
     get their frame quantized and their logits dequantized; their states
-    stay int8 from one frame to the next (the export gives each state pair
-    the same scale and zero point; a file where they differ has its states
-    requantized here, so it still streams correctly).
+    stay int8 from one frame to the next, copied as they are (each state
+    output has its input's scale and zero point: `check_edge` verifies it).
 
     Args:
         model: path of a streaming `.tflite` file, or its content as `bytes`.
@@ -52,11 +51,6 @@ class StreamingRunner(LiteRTModel):
                 "one with to_tflite(causal_model, path, streaming=True)."
             )
         self.state_names = sorted(names)
-        # Where a pair's parameters agree, the raw values loop unchanged.
-        self._tied = {
-            name: _same_quantization(self._inputs[name], self._outputs[name])
-            for name in self.state_names
-        }
         self.reset()
 
     @property
@@ -117,22 +111,10 @@ class StreamingRunner(LiteRTModel):
         start = time.perf_counter()
         interpreter.invoke()
         self.latency = time.perf_counter() - start
-        self._states = {name: self._next_state(name) for name in self.state_names}
+        self._states = {
+            name: interpreter.get_tensor(self._outputs[name]["index"])  # a copy
+            for name in self.state_names
+        }
         logits = self._outputs[LOGITS]
         self.logits = dequantize(interpreter.get_tensor(logits["index"]), logits)[0]
         return softmax(self.logits)
-
-    def _next_state(self, name):
-        output = self._outputs[name]
-        value = self.interpreter.get_tensor(output["index"])
-        if self._tied[name]:
-            return value  # get_tensor copies
-        return quantize(dequantize(value, output), self._inputs[name])
-
-
-def _same_quantization(first, second):
-    if first["dtype"] != second["dtype"]:
-        return False
-    if np.issubdtype(first["dtype"], np.floating):
-        return True
-    return first["quantization"] == second["quantization"]
