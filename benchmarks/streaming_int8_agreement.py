@@ -20,13 +20,16 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import cv2  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from keras_action.data import list_jester  # noqa: E402
 from keras_action.export import StreamingRunner, to_tflite  # noqa: E402
-from keras_action.export.predict import IMAGE_SUFFIXES, centre_crop  # noqa: E402
+from keras_action.export.live import frames_at_stride  # noqa: E402
+from keras_action.export.streaming import (  # noqa: E402
+    calibration_videos,
+    trained_frame_stride,
+)
 
 #: A float32 top-1 margin (logits) under which a disagreement is a near-tie.
 MARGIN = 0.1
@@ -39,7 +42,7 @@ def main():
     parser.add_argument(
         "--frame-stride", type=int, help="default: the run's (metrics.json), else 1"
     )
-    parser.add_argument("--calibration-frames", type=int, default=400)
+    parser.add_argument("--calibration-frames", type=int, default=2000)
     parser.add_argument(
         "--reset", action="store_true", help="reset the states before each video"
     )
@@ -52,10 +55,9 @@ def main():
 
     model = keras.saving.load_model(args.model)
     _, segments, size, _, _ = model.input_shape
-    stride = args.frame_stride or run_frame_stride(args.model)
-    train = list_jester(args.data_dir, "train")
+    stride = args.frame_stride or trained_frame_stride(args.model)
     validation = list_jester(args.data_dir, "validation")
-    calibration = (video(source, stride, size) for source in train.sources)
+    calibration = calibration_videos(size, stride, args.data_dir, "train")
     files = {
         "float32": to_tflite(model, streaming=True),
         "int8": to_tflite(
@@ -72,7 +74,7 @@ def main():
     for source in validation.sources:
         for runner in runners.values() if args.reset else ():
             runner.reset()
-        for frame in video(source, stride, size):
+        for frame in frames_at_stride(source, stride, size):
             for name, runner in runners.items():
                 runner.step(frame)
                 logits[name].append(runner.logits)
@@ -92,24 +94,6 @@ def main():
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {args.output}")
-
-
-def run_frame_stride(model_path):
-    """The frame stride the run was trained with (`metrics.json` beside it)."""
-    metrics = Path(model_path).with_name("metrics.json")
-    if not metrics.is_file():
-        return 1
-    return json.loads(metrics.read_text())["config"].get("frame_stride") or 1
-
-
-def video(folder, stride, size):
-    """Every `stride`-th frame of a Jester frame folder, centre-cropped (RGB)."""
-    names = sorted(p for p in Path(folder).iterdir() if p.suffix in IMAGE_SUFFIXES)
-    frames = []
-    for name in names[::stride]:
-        frame = cv2.cvtColor(cv2.imread(str(name)), cv2.COLOR_BGR2RGB)
-        frames.append(centre_crop(frame, size))
-    return np.stack(frames)
 
 
 def summary(reference, quantized, segments, last_frames, labels):

@@ -4,11 +4,14 @@ import io
 import re
 
 import cv2
+import numpy as np
 import pytest
 
 from keras_action import build_model
 from keras_action.cli import main
+from keras_action.data.errors import VideoDecodeError
 from keras_action.export import to_tflite
+from keras_action.export.live import frames_at_stride
 from keras_action.utils.console import LiveLine
 from tests.test_cli import CLASSES, run_without_backends
 
@@ -104,6 +107,15 @@ def test_stream_runs_without_tensorflow(stream_path, videos):
     result = run_without_backends("stream", "--model", stream_path, video)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].startswith("streamed 48 frames (48 fed")
+
+
+def test_frames_at_stride_reads_videos_and_frame_folders(videos):
+    folder = frames_at_stride(videos / "frames_bbb", 2, 24)
+    assert folder.shape == (13, 24, 24, 3) and folder.dtype == np.uint8
+    video = frames_at_stride(videos / "sintel_480p_h264.mp4", 3, 32)
+    assert video.shape == (16, 32, 32, 3)
+    with pytest.raises(VideoDecodeError, match="garbage_stream.mp4"):
+        frames_at_stride(videos / "garbage_stream.mp4", 1, 32)
 
 
 class _Terminal(io.StringIO):

@@ -8,6 +8,8 @@ streaming runs without TensorFlow.
 """
 
 import dataclasses
+import itertools
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -15,6 +17,7 @@ import numpy as np
 from keras_action.data.decode import iter_frames
 from keras_action.data.errors import VideoDecodeError
 from keras_action.export.predict import (
+    IMAGE_SUFFIXES,
     TEXT_COLOUR,
     TOP_COLOUR,
     centre_crop,
@@ -69,6 +72,30 @@ def read_frames(source):
             yield frame
     finally:
         capture.release()
+
+
+def frames_at_stride(source, frame_stride, image_size):
+    """Every `frame_stride`-th frame of a video file or frame folder, cropped as
+    validation does (a centre square resized to `image_size`), RGB uint8.
+
+    Returns:
+        `(F, image_size, image_size, 3)`: what a streaming model is fed.
+    """
+    source = Path(source)
+    if source.is_dir():
+        names = sorted(
+            p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES
+        )
+        frames = (cv2.imread(str(name), cv2.IMREAD_COLOR) for name in names)
+    else:
+        frames = read_frames(source)
+    kept = [
+        centre_crop(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), image_size)
+        for frame in itertools.islice(frames, 0, None, frame_stride)
+    ]
+    if not kept:
+        raise VideoDecodeError(source, "no frame")
+    return np.stack(kept)
 
 
 def stream(runner, frames, frame_stride=1, name="<frames>"):

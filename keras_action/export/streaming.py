@@ -14,6 +14,9 @@ its state input (checked at export, `state_mismatches`), so a runtime copies
 the int8 values back unchanged: no requantisation, no drift.
 """
 
+import json
+from pathlib import Path
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -59,6 +62,71 @@ def streaming_function(model):
         return {LOGITS: outputs[LOGITS], **{name: outputs[name] for name in names}}
 
     return serve
+
+
+def synthetic_videos(count, image_size, num_frames=24, seed=0):
+    """Plain synthetic videos (`keras_action.data.synthetic`), RGB uint8.
+
+    The four motions in turn, every second group of four played backwards
+    (the demo's time-reversed pairs).
+
+    Args:
+        count: number of videos.
+        image_size: frame height and width.
+        num_frames: frames per video.
+        seed: seeds colours, positions and speeds.
+
+    Returns:
+        A list of `(num_frames, image_size, image_size, 3)` arrays.
+    """
+    from keras_action.data.synthetic import render_clip
+
+    rng = np.random.default_rng(seed)
+    motions = ("move_x", "move_y", "grow", "turn")
+    videos = []
+    for index in range(count):
+        bgr = render_clip(motions[index % 4], num_frames, image_size, image_size, rng)
+        video = bgr[..., ::-1]
+        videos.append(video[::-1] if index % 8 >= 4 else video)
+    return videos
+
+
+def calibration_videos(image_size, frame_stride=1, data_dir=None, split="train"):
+    """Videos for int8 streaming calibration, as a streaming model is fed.
+
+    Args:
+        image_size: the model's frame size.
+        frame_stride: the stride the model was trained with.
+        data_dir: a Jester-layout dataset: its split's frame folders, every
+            `frame_stride`-th frame, centre-cropped; `None`: 32 synthetic
+            videos (`synthetic_videos`).
+        split: the split to read.
+
+    Returns:
+        An iterable of `(F, image_size, image_size, 3)` RGB uint8 videos,
+        read one at a time (calibration stops at its frame budget).
+    """
+    if data_dir is None:
+        return synthetic_videos(32, image_size)
+    from keras_action.data import list_jester
+    from keras_action.export.live import frames_at_stride
+
+    sources = list_jester(data_dir, split).sources
+    return (frames_at_stride(source, frame_stride, image_size) for source in sources)
+
+
+def trained_frame_stride(model_path):
+    """The frame stride a saved model was trained with, from its run's `metrics.json`.
+
+    Returns:
+        The run's `--frame-stride`, or 1 when the model has no run directory
+        or was trained with TSN sampling.
+    """
+    metrics = Path(model_path).with_name("metrics.json")
+    if not metrics.is_file():
+        return 1
+    config = json.loads(metrics.read_text()).get("config", {})
+    return config.get("frame_stride") or 1
 
 
 def calibration_samples(float_content, videos, limit):

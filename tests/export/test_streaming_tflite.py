@@ -7,23 +7,15 @@ from tensorflow.lite.python import schema_py_generated as schema
 from tensorflow.lite.tools import flatbuffer_utils
 
 from keras_action import build_model, streaming_model
-from keras_action.data.synthetic import render_clip
-from keras_action.export import StreamingRunner, check_edge, to_tflite
+from keras_action.export import StreamingRunner, check_edge, streaming, to_tflite
 from keras_action.export.streaming import state_pairs
 from keras_action.runtime import LiteRTRunner
 
 SEGMENTS, SIZE, CLASSES = 4, 32, 6
-MOTIONS = ("move_x", "move_y", "grow", "turn")
 
 
 def synthetic_videos(count, frames=24, seed=0):
-    """Plain synthetic videos (RGB), forward and time-reversed, as in the demo."""
-    rng = np.random.default_rng(seed)
-    videos = []
-    for index in range(count):
-        video = render_clip(MOTIONS[index % 4], frames, SIZE, SIZE, rng)[..., ::-1]
-        videos.append(video[::-1] if index % 8 >= 4 else video)
-    return videos
+    return streaming.synthetic_videos(count, SIZE, frames, seed)
 
 
 def trained_like(model, seed=0):
