@@ -110,6 +110,9 @@ def pair_up(variants, segments, threads):
             key = f"{precision}/{count}"
             row[f"stream_ms {key}"] = stream["latency"][key] * 1e3
             row[f"clip_per_frame_ms {key}"] = clip["latency"][key] * 1e3 / segments
+            # Process CPU time: steadier than wall time on a shared machine.
+            row[f"stream_cpu_ms {key}"] = stream["cpu"][key] * 1e3
+            row[f"clip_per_frame_cpu_ms {key}"] = clip["cpu"][key] * 1e3 / segments
         for precision in PRECISIONS:
             row[f"stream_MB {precision}"] = len(stream[precision]) / 1e6
             row[f"clip_MB {precision}"] = len(clip[precision]) / 1e6
@@ -126,7 +129,9 @@ def table(rows, threads):
     header = ["module", "size"]
     for precision, count in itertools.product(("float32", "int8"), threads):
         header += [f"{precision} {count}T stream ms", "clip÷T ms", "ratio"]
-    header += ["÷TSM stream fp32 1T", "fp32 MB", "int8 MB", "state KiB fp32/int8"]
+    header += ["fp32 1T CPU stream ms", "clip÷T CPU ms", "ratio CPU"]
+    header += ["÷TSM stream fp32 1T", "÷TSM stream fp32 1T CPU"]
+    header += ["fp32 MB", "int8 MB", "state KiB fp32/int8"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     tsm = {row["size"]: row for row in rows if row["module"] == "tsm"}
     for row in rows:
@@ -135,11 +140,14 @@ def table(rows, threads):
             key = f"{precision}/{count}"
             stream, clip = row[f"stream_ms {key}"], row[f"clip_per_frame_ms {key}"]
             cells += [f"{stream:.2f}", f"{clip:.2f}", f"{stream / clip:.2f}"]
-        base = tsm.get(row["size"])
-        ratio = (
-            row["stream_ms float32/1"] / base["stream_ms float32/1"] if base else None
+        stream, clip = (
+            row["stream_cpu_ms float32/1"],
+            row["clip_per_frame_cpu_ms float32/1"],
         )
-        cells.append("–" if ratio is None else f"{ratio:.3f}")
+        cells += [f"{stream:.2f}", f"{clip:.2f}", f"{stream / clip:.2f}"]
+        base = tsm.get(row["size"])
+        for key in ("stream_ms float32/1", "stream_cpu_ms float32/1"):
+            cells.append(f"{row[key] / base[key]:.3f}" if base else "–")
         cells += [f"{row['stream_MB float32']:.2f}", f"{row['stream_MB int8']:.2f}"]
         cells.append(
             f"{row['state_bytes float32'] / 1024:.1f} / "

@@ -15,6 +15,7 @@ __getattr__, __dir__ = lazy_attributes(
         "calibration_clips": "tflite",
         "clip_function": "tflite",
         "to_tflite": "tflite",
+        "calibration_videos": "streaming",
         "streaming_function": "streaming",
         "write_tflite": "tflite",
         "LiteRTRunner": "keras_action.runtime",
