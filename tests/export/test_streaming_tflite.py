@@ -23,10 +23,12 @@ def trained_like(model, seed=0):
 
     Fresh weights make degenerate int8 files: zero-initialised gates (GSM)
     and activations that shrink layer after layer leave some ADD, SUB and
-    MUL with scale ratios XNNPACK refuses, and logits too close to rank
-    classes. BatchNorm statistics measured on synthetic clips (one pass in
-    training mode with momentum 0), random zero-initialised kernels and a
-    unit-scale classifier give every layer a trained model's ranges.
+    MUL with scale ratios XNNPACK refuses (a BatchNorm whose offset is
+    all but zero adds a constant on a scale 10⁷ times finer than its
+    output's), and logits too close to rank classes. BatchNorm statistics
+    measured on synthetic clips (one pass in training mode with momentum 0),
+    random BatchNorm offsets and zero-initialised kernels, and a unit-scale
+    classifier give every layer a trained model's ranges.
     """
     rng = np.random.default_rng(seed)
     for weight in model.trainable_weights:
@@ -43,6 +45,9 @@ def trained_like(model, seed=0):
     clips = np.stack([video[:SEGMENTS] for video in synthetic_videos(8, seed=seed)])
     for layer in norms:
         layer.momentum = 0.0
+        if layer.center:
+            beta = layer.beta
+            beta.assign(rng.normal(0, 0.1, beta.shape).astype("float32"))
     model(clips.astype("float32"), training=True)
     for layer in norms:
         layer.momentum = 0.99
