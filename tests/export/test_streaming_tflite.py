@@ -111,6 +111,10 @@ def test_float32_file_streams_the_keras_model_over_a_whole_video(action, action_
     assert runner.latency > 0
 
 
+def test_float32_is_the_default_mode(action, action_float):
+    assert to_tflite(action, streaming=True, quantize="float32") == action_float
+
+
 def test_t_frames_from_zero_give_the_causal_clip_file_logits(action, action_float):
     clip = synthetic_videos(1, seed=4)[0][:SEGMENTS].astype("float32")
     expected = LiteRTRunner(to_tflite(action))(clip)[0]
@@ -206,6 +210,7 @@ def test_runners_point_to_each_other(action_float):
     "module, quantize",
     [
         ("action", "float16"),
+        ("action", "dynamic"),
         pytest.param("tsm", "none", marks=pytest.mark.slow),
         pytest.param("gsm", "none", marks=pytest.mark.slow),
         pytest.param("stsm", "none", marks=pytest.mark.slow),
