@@ -4,7 +4,8 @@ The file takes ONE clip `(T, H, W, 3)`, its frames on the batch axis, so that
 no tensor in it has rank 5 (GPU delegates reject 5-D tensors), and returns
 logits `(1, num_classes)`. Its signature `serving_default` names them `clip`
 and `logits`. Only builtin ops are allowed (no Flex ops, which LiteRT on
-Android cannot run).
+Android cannot run). With `streaming=True` a causal model becomes a file of
+one frame per call with its states instead (`keras_action.export.streaming`).
 """
 
 from pathlib import Path
