@@ -2,11 +2,16 @@
 
 python conversion/export_tflite.py --model RUN/model.keras --output action.tflite \
     --quantize none|float16|dynamic|int8 [--data-dir DATA --calibration-clips 200]
+python conversion/export_tflite.py --model RUN/model.keras --output stream.tflite \
+    --streaming [--quantize int8 --data-dir DATA --calibration-frames 2000]
 
-The file takes one clip `(T, H, W, 3)` of pixels in [0, 255] (uint8 for int8)
-and returns logits `(1, num_classes)`; `labels.txt` is written beside it, from
+The file takes one clip `(T, H, W, 3)` of pixels in [0, 255] (int8 for int8)
+and returns logits `(1, num_classes)`; with `--streaming` (a causal model) it
+takes one frame and the states and returns the logits and the new states
+(`keras_action.export.streaming`). `labels.txt` is written beside it, from
 `--labels` or the run directory's classes. The edge checks (builtin ops,
-rank ≤ 4, XNNPACK, GPU delegate) are run and their verdict printed.
+rank ≤ 4, XNNPACK, GPU delegate, and for streaming files the int8 state
+pairs) are run and their verdict printed.
 """
 
 import argparse
@@ -32,6 +37,10 @@ from keras_action.export import (  # noqa: E402
     read_labels,
     to_tflite,
 )
+from keras_action.export.streaming import (  # noqa: E402
+    calibration_videos,
+    trained_frame_stride,
+)
 
 PROG = "export_tflite.py"
 
@@ -55,6 +64,23 @@ def parse_args(argv=None):
         "--calibration-clips", type=positive_int, default=200, help="for int8"
     )
     parser.add_argument(
+        "--streaming",
+        action="store_true",
+        help="export the per-frame file of a causal model, with its states",
+    )
+    parser.add_argument(
+        "--frame-stride",
+        type=positive_int,
+        help="streaming int8: calibration frames this far apart (default: the "
+        "run's --frame-stride from metrics.json, else 1)",
+    )
+    parser.add_argument(
+        "--calibration-frames",
+        type=positive_int,
+        default=2000,
+        help="streaming int8: frames streamed for calibration",
+    )
+    parser.add_argument(
         "--labels",
         help="class names, one per line (default: labels.txt beside the model, "
         "else the class names in the run's metrics.json, else --data-dir's)",
@@ -70,8 +96,11 @@ def main(argv=None):
 def _export(args):
     model = keras.saving.load_model(args.model)
     _, steps, size = model.input_shape[:3]
-    clips = None
-    if args.quantize == "int8":
+    clips = videos = None
+    if args.quantize == "int8" and args.streaming:
+        stride = args.frame_stride or trained_frame_stride(args.model)
+        videos = calibration_videos(size, stride, args.data_dir)
+    elif args.quantize == "int8":
         clips = calibration_clips(steps, size, args.data_dir)
     class_names = _class_names(args, clips, model.output_shape[-1])
     # The converter prints its own diagnostics; failures raise with the reason.
@@ -83,11 +112,16 @@ def _export(args):
             representative_clips=clips,
             class_names=class_names,
             num_calibration_clips=args.calibration_clips,
+            streaming=args.streaming,
+            representative_videos=videos,
+            num_calibration_frames=args.calibration_frames,
         )
         report = check_edge(content)
     labels = " and labels.txt" if class_names else ""
+    kind = ", streaming" if args.streaming else ""
     print(
-        f"wrote {args.output}{labels} ({len(content) / 2**20:.2f} MiB, {args.quantize})"
+        f"wrote {args.output}{labels} ({len(content) / 2**20:.2f} MiB, "
+        f"{args.quantize}{kind})"
     )
     print(report.verdict())
     return 1 if report.problems else 0

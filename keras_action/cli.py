@@ -1,11 +1,12 @@
 """keras-action: video action recognition for Keras 3, on phones and headsets.
 
-Run `keras-action COMMAND --help` for a command's options. `predict` needs only
-the LiteRT runtime (`pip install "keras-action[litert]"`); `train`, `evaluate`
-and `benchmark` need TensorFlow (`pip install "keras-action[tensorflow]"`).
+Run `keras-action COMMAND --help` for a command's options. `predict` and `stream`
+need only the LiteRT runtime (`pip install "keras-action[litert]"`); `train`,
+`evaluate` and `benchmark` need TensorFlow (`pip install "keras-action[tensorflow]"`).
 """
 
 import argparse
+import contextlib
 import sys
 
 from keras_action.utils.console import (
@@ -104,7 +105,7 @@ def _predict(args):
         print(f"wrote {args.image}")
 
 
-def _class_names(labels, model, num_classes):
+def _class_names(labels, model, num_classes, command="predict"):
     """The labels file's names; class indices, with a notice, when there is none."""
     from pathlib import Path
 
@@ -116,11 +117,86 @@ def _class_names(labels, model, num_classes):
     if default.is_file():
         return read_labels(default)
     print(
-        f"keras-action predict: no {default}; printing class indices "
+        f"keras-action {command}: no {default}; printing class indices "
         "(pass --labels FILE for names).",
         file=sys.stderr,
     )
     return [str(index) for index in range(num_classes)]
+
+
+@command(
+    "stream",
+    "Classify a video (or camera) frame by frame with a streaming .tflite model.",
+)
+def _stream_arguments(parser):
+    parser.add_argument(
+        "source",
+        help="video file, or a camera index (0, 1…) where OpenCV can open one",
+    )
+    parser.add_argument(
+        "--model", required=True, help="a streaming .tflite (to_tflite(streaming=True))"
+    )
+    parser.add_argument(
+        "--frame-stride",
+        type=positive_int,
+        default=1,
+        help="feed every N-th frame: the stride the model was trained with (default 1)",
+    )
+    parser.add_argument(
+        "--output", help="write the video annotated with the predictions (.mp4, .avi)"
+    )
+    parser.add_argument(
+        "--labels",
+        help="class names, one per line (default: labels.txt beside the model)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=positive_int,
+        default=None,
+        help="CPU threads (default: LiteRT's choice)",
+    )
+    parser.set_defaults(run=_stream)
+
+
+def _stream(args):
+    import numpy as np
+
+    from keras_action.export import live
+    from keras_action.runtime import StreamingRunner
+    from keras_action.utils.console import LiveLine
+
+    # LiteRT and FFmpeg (opening and decoding a video) talk on stderr; a
+    # damaged video is reported by the decode policy instead.
+    with silenced_stderr():
+        runner = StreamingRunner(args.model, num_threads=args.threads)
+        fps = live.frame_rate(args.source) if args.output else None
+    class_names = _class_names(args.labels, args.model, runner.num_classes, "stream")
+    video = args.output and live.AnnotatedVideo(args.output, fps)
+    line, latencies = LiveLine(), []
+    with contextlib.ExitStack() as stack:
+        if video:
+            stack.enter_context(video)
+        stack.enter_context(silenced_stderr())
+        frames = live.read_frames(args.source)
+        for step in live.stream(runner, frames, args.frame_stride, str(args.source)):
+            best = int(np.argmax(step.probabilities))
+            name, probability = class_names[best], step.probabilities[best]
+            if step.fed:
+                latencies.append(step.latency)
+                line.update(
+                    f"frame {step.index:5d}  {probability:6.1%}  {name:<24.24}  "
+                    f"{step.latency * 1000:6.1f} ms",
+                    key=best,
+                )
+            if video:
+                video.write(live.annotate(step.frame, name, probability, step.latency))
+    line.close()
+    where = f"wrote {args.output}" if video else "predictions printed above"
+    print(
+        f"streamed {step.index + 1} frames ({len(latencies)} fed, every "
+        f"{args.frame_stride}), median {np.median(latencies) * 1000:.1f} ms per "
+        f"frame; {where}"
+    )
 
 
 @command(

@@ -140,6 +140,23 @@ def test_export_script_writes_model_and_labels(
     assert (output.parent / "labels.txt").read_text().split() == CLASSES
 
 
+def test_export_script_writes_a_streaming_file(export_script, tmp_path, capsys):
+    model = build_model("mobilenet_v2", "tsm", len(CLASSES), 4, 32, causal=True)
+    run = tmp_path / "run"
+    run.mkdir()
+    model.save(run / "model.keras")
+    (run / "labels.txt").write_text("\n".join(CLASSES))
+    output = tmp_path / "stream.tflite"
+    arguments = ["--model", str(run / "model.keras"), "--output", str(output)]
+    arguments += ["--streaming", "--quantize", "int8", "--calibration-frames", "40"]
+    assert export_script.main(arguments) == 0
+    first, verdict = capsys.readouterr().out.splitlines()
+    assert first.startswith(f"wrote {output} and labels.txt (")
+    assert first.endswith("MiB, int8, streaming)")
+    assert verdict.startswith("edge check passed: ")
+    assert verdict.endswith("11 states looping with their input's quantization")
+
+
 @pytest.mark.parametrize("quantize", ["none", "int8"])
 def test_labels_travel_from_the_run_to_predict(
     export_script, saved_run, tmp_path, capsys, videos, quantize

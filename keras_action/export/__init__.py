@@ -1,8 +1,8 @@
 """Edge export: LiteRT conversion, edge checks, benchmarks and prediction.
 
-`LiteRTRunner` and `read_labels` live in `keras_action.runtime` (no
+`LiteRTRunner`, `StreamingRunner` and `read_labels` live in `keras_action.runtime` (no
 TensorFlow) and are re-exported here. Names are imported on first use, so that
-`LiteRTRunner` and `classify` work in a runtime-only install
+`LiteRTRunner`, `StreamingRunner` and `classify` work in a runtime-only install
 (`keras-action[litert]`, no TensorFlow).
 """
 
@@ -15,8 +15,11 @@ __getattr__, __dir__ = lazy_attributes(
         "calibration_clips": "tflite",
         "clip_function": "tflite",
         "to_tflite": "tflite",
+        "calibration_videos": "streaming",
+        "streaming_function": "streaming",
         "write_tflite": "tflite",
         "LiteRTRunner": "keras_action.runtime",
+        "StreamingRunner": "keras_action.runtime",
         "read_labels": "keras_action.runtime",
         "EdgeReport": "edge_check",
         "assert_edge_compatible": "edge_check",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_action.runtime import LiteRTRunner
+from keras_action.runtime import LiteRTModel
 
 PRECISIONS = ("float32", "int8")
 
@@ -85,7 +85,8 @@ def measure(
     runners = {}
     for index, variant in enumerate(variants):
         for precision, count in itertools.product(precisions, threads):
-            runners[index, f"{precision}/{count}"] = LiteRTRunner(
+            # Any file: a clip classifier or a streaming one (states and all).
+            runners[index, f"{precision}/{count}"] = LiteRTModel(
                 variant[precision], num_threads=count
             )
         variant["undelegated_ops"] = {

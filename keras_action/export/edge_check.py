@@ -4,7 +4,9 @@ The rules (see `docs/export.md`): builtin ops only (no Flex `SELECT_TF_OPS`
 ops, which LiteRT on Android cannot run, and no custom ops); no `CONV_3D`
 (float32 reference kernel only: no int8, XNNPACK or GPU); no tensor of rank
 > 4 (GPU delegates reject them); every op delegated to XNNPACK; and no
-incompatibility reported by TensorFlow's GPU-delegate analyzer.
+incompatibility reported by TensorFlow's GPU-delegate analyzer. On a
+streaming file (`to_tflite(..., streaming=True)`), also: each state output
+has the shape, dtype, scale and zero point of the state input it feeds.
 """
 
 import contextlib
@@ -15,7 +17,8 @@ from pathlib import Path
 import tensorflow as tf
 from tensorflow.lite.python import schema_py_generated as schema
 
-from keras_action.runtime import LiteRTRunner
+from keras_action.export.streaming import state_mismatches, state_pairs
+from keras_action.runtime import LiteRTModel
 
 FORBIDDEN_OPS = frozenset({"CONV_3D", "CONV_3D_TRANSPOSE"})
 MAX_RANK = 4
@@ -35,6 +38,10 @@ class EdgeReport:
     high_rank_tensors: list
     undelegated_ops: list
     gpu_messages: list
+    #: Names of a streaming file's states (empty for a clip file).
+    states: list = dataclasses.field(default_factory=list)
+    #: One line per state whose output would not loop back as its input as is.
+    state_mismatches: list = dataclasses.field(default_factory=list)
 
     @property
     def problems(self):
@@ -53,6 +60,7 @@ class EdgeReport:
         if self.undelegated_ops:
             found.append(f"ops not delegated to XNNPACK: {self.undelegated_ops}")
         found.extend(f"GPU delegate: {message}" for message in self.gpu_messages)
+        found.extend(f"state {mismatch}" for mismatch in self.state_mismatches)
         return found
 
     def verdict(self):
@@ -60,10 +68,15 @@ class EdgeReport:
         problems = self.problems
         if problems:
             return f"edge check FAILED: {'; '.join(problems)}"
+        states = (
+            f", {len(self.states)} states looping with their input's quantization"
+            if self.states
+            else ""
+        )
         return (
             f"edge check passed: {len(self.ops)} builtin op types, no custom or "
             f"Flex op, no tensor of rank > {MAX_RANK}, every op on XNNPACK, "
-            "GPU delegate compatible"
+            f"GPU delegate compatible{states}"
         )
 
 
@@ -98,10 +111,26 @@ def check_edge(model):
         for tensor in subgraph.tensors
         if tensor.shape is not None and len(tensor.shape) > MAX_RANK
     ]
-    undelegated = [] if custom_ops else LiteRTRunner(content).undelegated_ops()
+    undelegated = [] if custom_ops else _undelegated_ops(content)
     return EdgeReport(
-        name, ops, custom_ops, high_rank, undelegated, gpu_messages(content)
+        name,
+        ops,
+        custom_ops,
+        high_rank,
+        undelegated,
+        gpu_messages(content),
+        sorted(state_pairs(graph)),
+        state_mismatches(graph),
     )
+
+
+def _undelegated_ops(content):
+    """The ops XNNPACK leaves out, or why XNNPACK refuses the whole file."""
+    try:
+        return LiteRTModel(content).undelegated_ops()
+    except ValueError as error:
+        # E.g. an int8 CONCATENATION whose inputs' scales differ.
+        return [f"the delegate fails to prepare ({error})"]
 
 
 def gpu_messages(content):

@@ -41,7 +41,7 @@ def read_clip(source, num_segments, image_size):
         # The pipelines' policy: a damaged stream is an error, not a clip.
         indices = centre_indices(count_frames(source), num_segments)
         frames = read_frames(source, indices)
-    return np.stack([_centre_crop(frame, image_size) for frame in frames])
+    return np.stack([centre_crop(frame, image_size) for frame in frames])
 
 
 def _read_folder(folder, num_segments):
@@ -59,7 +59,8 @@ def _read_folder(folder, num_segments):
     return frames
 
 
-def _centre_crop(frame, image_size):
+def centre_crop(frame, image_size):
+    """The validation view of one frame: a centre square resized to `image_size`."""
     top, left, side = centre_crop_window(*frame.shape[:2])
     crop = frame[top : top + side, left : left + side]
     interpolation = cv2.INTER_AREA if side > image_size else cv2.INTER_LINEAR
@@ -95,6 +96,17 @@ def check_image_path(path):
         )
 
 
+#: BGR colours of the drawings: the top class in red, the rest in black.
+TOP_COLOUR, TEXT_COLOUR = (0, 0, 200), (0, 0, 0)
+
+
+def draw_text(image, text, origin, colour, scale=0.55):
+    """Writes one line of `text` on `image` (in place) at `origin`, its baseline."""
+    cv2.putText(
+        image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv2.LINE_AA
+    )
+
+
 def draw_prediction(clip, top, path):
     """Writes the sampled frames side by side, with the top classes, as an image."""
     check_image_path(path)
@@ -104,15 +116,11 @@ def draw_prediction(clip, top, path):
     line_height = 22
     banner = np.full((line_height * len(top) + 8, strip.shape[1], 3), 255, np.uint8)
     for row, (name, probability) in enumerate(top):
-        cv2.putText(
+        draw_text(
             banner,
             f"{probability:6.1%}  {name}",
             (6, line_height * (row + 1)),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            0.55,
-            (0, 0, 0) if row else (0, 0, 200),
-            1,
-            cv2.LINE_AA,
+            TEXT_COLOUR if row else TOP_COLOUR,
         )
     image = np.concatenate([strip, banner], axis=0)
     if not cv2.imwrite(str(path), image):

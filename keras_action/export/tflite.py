@@ -4,7 +4,8 @@ The file takes ONE clip `(T, H, W, 3)`, its frames on the batch axis, so that
 no tensor in it has rank 5 (GPU delegates reject 5-D tensors), and returns
 logits `(1, num_classes)`. Its signature `serving_default` names them `clip`
 and `logits`. Only builtin ops are allowed (no Flex ops, which LiteRT on
-Android cannot run).
+Android cannot run). With `streaming=True` a causal model becomes a file of
+one frame per call with its states instead (`keras_action.export.streaming`).
 """
 
 from pathlib import Path
@@ -15,11 +16,14 @@ import tensorflow as tf
 from tensorflow.lite.python import schema_py_generated as schema
 from tensorflow.lite.tools import flatbuffer_utils
 
+from keras_action.export import streaming as streaming_export
 from keras_action.layers.fold_segments import FoldSegments
 from keras_action.utils import atomic
 from keras_action.utils.keras_internals import call_nodes
 
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+#: Accepted for "none", the float32 file.
+_FLOAT32 = "float32"
 #: Name of the signature's input and output.
 INPUT_NAME, OUTPUT_NAME = "clip", "logits"
 
@@ -113,7 +117,7 @@ def _clip_layers(model):
     ]
     # A nested model's `.input`/`.output` are its own; the call nodes link layers.
     for previous, layer in zip(layers, layers[1:], strict=False):
-        before, after = call_nodes(previous), call_nodes(layer)
+        before, after = call_nodes(previous, model), call_nodes(layer, model)
         inputs, outputs = after[0].input_tensors, before[0].output_tensors
         if len(after) != 1 or len(inputs) != 1 or inputs[0] is not outputs[0]:
             raise ValueError(
@@ -135,55 +139,127 @@ def to_tflite(
     representative_clips=None,
     class_names=None,
     num_calibration_clips=100,
+    streaming=False,
+    representative_videos=None,
+    num_calibration_frames=400,
 ):
     """Converts a clip classifier to a `.tflite` flatbuffer of builtin ops only.
 
+    With `streaming=True`, the file is the per-frame model of a causal
+    classifier instead (`keras_action.export.streaming`): inputs `frame`
+    `(1, H, W, 3)` and the states, outputs `logits` and the new states under
+    the same names; run it with `StreamingRunner`.
+
     Quantization modes:
 
-    - `"none"`: float32 weights and activations.
+    - `"none"` (or `"float32"`): float32 weights and activations.
     - `"float16"`: float16 weights, float32 computation (half the size).
     - `"dynamic"`: int8 weights, activations quantized on the fly.
     - `"int8"`: full-integer post-training quantization calibrated on
-      `representative_clips`; the input is **int8**, pixels minus 128 when
-      calibration pixels span [0, 255] (scale 1, zero point -128; both are
-      stored in the file), the output int8 logits with their scale and zero
-      point. `LiteRTRunner` converts both ways. (A uint8 input would add a
-      QUANTIZE op that XNNPACK does not take.)
+      `representative_clips` (streaming: `representative_videos`); the input
+      is **int8**, pixels minus 128 when calibration pixels span [0, 255]
+      (scale 1, zero point -128; both are stored in the file), the output
+      int8 logits with their scale and zero point. `LiteRTRunner` and
+      `StreamingRunner` convert both ways. (A uint8 input would add a
+      QUANTIZE op that XNNPACK does not take.) Streaming states are int8,
+      each output on its input's scale and zero point.
 
     Args:
-        model: a model from `build_model` (input `(batch, T, H, W, 3)`).
+        model: a model from `build_model` (input `(batch, T, H, W, 3)`);
+            with `streaming=True`, from `build_model(..., causal=True)`.
         path: where to write the file (optional); with `class_names`, a
             `labels.txt` is written beside it.
         quantize: one of `QUANTIZATIONS`.
-        representative_clips: required for `"int8"`: an iterable of clips
-            `(T, H, W, 3)` or batches `(B, T, H, W, 3)` of pixels in
-            [0, 255], or of `(clips, labels)` pairs (e.g. a dataset from
-            `keras_action.data`); see `calibration_clips`.
+        representative_clips: required for a clip file in `"int8"`: an
+            iterable of clips `(T, H, W, 3)` or batches `(B, T, H, W, 3)` of
+            pixels in [0, 255], or of `(clips, labels)` pairs (e.g. a dataset
+            from `keras_action.data`); see `calibration_clips`.
         class_names: list of class names, written one per line to `labels.txt`.
         num_calibration_clips: the most clips used for calibration.
+        streaming: export the per-frame model with its states.
+        representative_videos: required for a streaming file in `"int8"`: an
+            iterable of videos `(F, H, W, 3)` (frames at the model's size and
+            frame stride, pixels in [0, 255]), or of `(video, label)` pairs.
+            Each is streamed through the float32 streaming file, and its
+            frames calibrate with the states actually seen.
+        num_calibration_frames: the most frames used for streaming calibration.
 
     Returns:
         The `.tflite` flatbuffer as `bytes`.
+
+    Raises:
+        ValueError: an unknown mode, missing calibration data, or (streaming)
+            a model whose temporal layers read future frames.
 
     Example:
 
     >>> model = build_model("mobilenet_v2", "action", num_classes=27)
     >>> content = to_tflite(model, "action.tflite", class_names=names)
+    >>> causal = build_model("mobilenet_v2", "action", num_classes=27,
+    ...                      causal=True)
+    >>> stream = to_tflite(causal, "action_stream.tflite", streaming=True,
+    ...                    quantize="int8", representative_videos=videos)
     """
+    quantize = "none" if quantize == _FLOAT32 else quantize
+    calibration, limit = (
+        (representative_videos, num_calibration_frames)
+        if streaming
+        else (representative_clips, num_calibration_clips)
+    )
+    _check_quantization(quantize, calibration, limit, streaming)
+    model = in_float32(model)
+    function = (
+        streaming_export.streaming_function(model)
+        if streaming
+        else clip_function(model)
+    )
+    samples = None
+    if quantize == "int8":
+        samples = _calibration_samples(function, calibration, limit, streaming)
+    content = _convert(function, quantize, samples)
+    if streaming and quantize == "int8":
+        content = streaming_export.check_state_quantization(content)
+    if path is not None:
+        write_tflite(content, path, class_names)
+    return content
+
+
+def _calibration_samples(function, calibration, limit, streaming):
+    """A callable yielding the int8 converter's samples (lists of inputs)."""
+    if streaming:
+        # The states to calibrate are those the float32 file streams through.
+        float_content = _convert(function, "none")
+        return streaming_export.calibration_samples(float_content, calibration, limit)
+    clips = _clips(calibration, tuple(function.input_signature[0].shape), limit)
+    return lambda: ([clip] for clip in clips())
+
+
+def _check_quantization(quantize, calibration, limit, streaming):
     if quantize not in QUANTIZATIONS:
         raise ValueError(
             f"`quantize` must be one of {QUANTIZATIONS}; got {quantize!r}."
         )
-    if quantize == "int8" and representative_clips is None:
+    if quantize != "int8":
+        return
+    name = "representative_videos" if streaming else "representative_clips"
+    if calibration is None:
+        raise ValueError(f'quantize="int8" needs `{name}` for calibration.')
+    if limit < 1:
+        unit = "frame" if streaming else "clip"
         raise ValueError(
-            'quantize="int8" needs `representative_clips` for calibration.'
+            f'quantize="int8" needs at least 1 calibration {unit}; got '
+            f"num_calibration_{unit}s={limit}."
         )
-    if quantize == "int8" and num_calibration_clips < 1:
-        raise ValueError(
-            f'quantize="int8" needs at least 1 calibration clip; got '
-            f"num_calibration_clips={num_calibration_clips}."
-        )
-    function = clip_function(model)
+
+
+def _convert(function, quantize, samples=None):
+    """Converts a `tf.function` with builtin ops only, quantized as asked.
+
+    Args:
+        function: a `tf.function` with an input signature.
+        quantize: one of `QUANTIZATIONS`.
+        samples: for `"int8"`, a callable yielding lists of input values.
+    """
     converter = tf.lite.TFLiteConverter.from_concrete_functions(
         [function.get_concrete_function()], tf.Module()
     )
@@ -193,17 +269,13 @@ def to_tflite(
     if quantize == "float16":
         converter.target_spec.supported_types = [tf.float16]
     elif quantize == "int8":
-        clip_shape = tuple(function.input_signature[0].shape)
-        clips = _clips(representative_clips, clip_shape, num_calibration_clips)
-        converter.representative_dataset = lambda: ([clip] for clip in clips())
+        converter.representative_dataset = samples
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
     content = converter.convert()
     if quantize == "dynamic":
         content = _float_depthwise_weights(content)
-    if path is not None:
-        write_tflite(content, path, class_names)
     return content
 
 

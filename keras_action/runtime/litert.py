@@ -8,25 +8,21 @@ from ai_edge_litert.interpreter import Interpreter, OpResolverType
 _DELEGATE = "DELEGATE"
 
 
-class LiteRTRunner:
-    """Runs a `.tflite` clip classifier from `keras_action.export.to_tflite`.
+class LiteRTModel:
+    """A `.tflite` file loaded in LiteRT's interpreter, with XNNPACK by default.
+
+    What the clip and the streaming runners share: loading, a clear error
+    for a file LiteRT cannot load, timing and the delegation check.
 
     Args:
         model: path of a `.tflite` file, or its content as `bytes`.
         num_threads: CPU threads (`None`: LiteRT's default).
         xnnpack: apply the XNNPACK delegate (LiteRT's default CPU delegate).
 
-    Call arguments:
-        clip: pixels in [0, 255], `(T, H, W, 3)` (any real dtype); quantized
-            models get them quantized with the input's scale and zero point.
-
-    Returns:
-        float32 logits `(1, num_classes)` (dequantized for int8 models).
-
     Example:
 
-    >>> runner = LiteRTRunner("action.tflite", num_threads=2)
-    >>> logits = runner(clip)
+    >>> LiteRTModel("action.tflite").undelegated_ops()
+    []
     """
 
     def __init__(self, model, num_threads=None, xnnpack=True):
@@ -52,12 +48,84 @@ class LiteRTRunner:
             raise ValueError(
                 f"{self.name}: LiteRT cannot load this model: {error}"
             ) from None
+
+    def latencies(self, repeats=10, warmup=2):
+        """Seconds per invocation on random inputs: `repeats` runs after `warmup`.
+
+        Returns:
+            `(wall, cpu)`: arrays of wall-clock and process CPU seconds per run.
+            CPU time barely depends on other jobs sharing the machine, so
+            one-thread CPU times compare models more steadily than wall time.
+        """
+        rng = np.random.default_rng(0)
+        for details in self.interpreter.get_input_details():
+            values = rng.uniform(0, 255, details["shape"])
+            self.interpreter.set_tensor(details["index"], quantize(values, details))
+        for _ in range(warmup):
+            self.interpreter.invoke()
+        times = np.empty((2, repeats))
+        for run in range(repeats):
+            wall, cpu = time.perf_counter(), time.process_time()
+            self.interpreter.invoke()
+            times[:, run] = time.perf_counter() - wall, time.process_time() - cpu
+        return times[0], times[1]
+
+    def undelegated_ops(self):
+        """Names of the ops that run outside delegates (empty: all delegated).
+
+        LiteRT lists the original ops, then one node per delegated partition.
+        An original op runs itself when none of its outputs leaves a partition
+        and one of them is needed: by a partition, by a running op, or as one
+        of the model's outputs. Walking the ops backwards settles "needed".
+        """
+        ops = self.interpreter._get_ops_details()
+        delegated = [op for op in ops if op["op_name"] == _DELEGATE]
+        produced = {t for op in delegated for t in op["outputs"].tolist()}
+        needed = {t for op in delegated for t in op["inputs"].tolist()}
+        needed.update(int(d["index"]) for d in self.interpreter.get_output_details())
+        running = set()
+        for op in reversed([op for op in ops if op["op_name"] != _DELEGATE]):
+            outputs = set(op["outputs"].tolist())
+            if outputs & needed and not outputs & produced:
+                running.add(op["op_name"])
+                needed.update(op["inputs"].tolist())
+        return sorted(running)
+
+
+class LiteRTRunner(LiteRTModel):
+    """Runs a `.tflite` clip classifier from `keras_action.export.to_tflite`.
+
+    Args:
+        model: path of a `.tflite` file, or its content as `bytes`.
+        num_threads: CPU threads (`None`: LiteRT's default).
+        xnnpack: apply the XNNPACK delegate (LiteRT's default CPU delegate).
+
+    Call arguments:
+        clip: pixels in [0, 255], `(T, H, W, 3)` (any real dtype); quantized
+            models get them quantized with the input's scale and zero point.
+
+    Returns:
+        float32 logits `(1, num_classes)` (dequantized for int8 models).
+
+    Example:
+
+    >>> runner = LiteRTRunner("action.tflite", num_threads=2)
+    >>> logits = runner(clip)
+    """
+
+    def __init__(self, model, num_threads=None, xnnpack=True):
+        super().__init__(model, num_threads, xnnpack)
         inputs = self.interpreter.get_input_details()
         outputs = self.interpreter.get_output_details()
         if len(inputs) != 1 or len(outputs) != 1:
             raise ValueError(
                 f"{self.name}: expected one input and one output, got "
-                f"{len(inputs)} and {len(outputs)}."
+                f"{len(inputs)} and {len(outputs)}"
+                + (
+                    " (a streaming file: use StreamingRunner)."
+                    if len(inputs) > 1
+                    else "."
+                )
             )
         self._input, self._output = inputs[0], outputs[0]
 
@@ -91,64 +159,27 @@ class LiteRTRunner:
                 f"{self.name}: expected a clip of shape {self.input_shape} "
                 f"(T, H, W, 3), got {clip.shape}."
             )
-        self.interpreter.set_tensor(self._input["index"], _quantize(clip, self._input))
+        self.interpreter.set_tensor(self._input["index"], quantize(clip, self._input))
         self.interpreter.invoke()
-        return _dequantize(
+        return dequantize(
             self.interpreter.get_tensor(self._output["index"]), self._output
         )
 
-    def latencies(self, repeats=10, warmup=2):
-        """Seconds per invocation of a random clip: `repeats` runs after `warmup`.
 
-        Returns:
-            `(wall, cpu)`: arrays of wall-clock and process CPU seconds per run.
-            CPU time barely depends on other jobs sharing the machine, so
-            one-thread CPU times compare models more steadily than wall time.
-        """
-        clip = np.random.default_rng(0).uniform(0, 255, self.input_shape)
-        self.interpreter.set_tensor(self._input["index"], _quantize(clip, self._input))
-        for _ in range(warmup):
-            self.interpreter.invoke()
-        times = np.empty((2, repeats))
-        for run in range(repeats):
-            wall, cpu = time.perf_counter(), time.process_time()
-            self.interpreter.invoke()
-            times[:, run] = time.perf_counter() - wall, time.process_time() - cpu
-        return times[0], times[1]
-
-    def undelegated_ops(self):
-        """Names of the ops that run outside delegates (empty: all delegated).
-
-        LiteRT lists the original ops, then one node per delegated partition.
-        An original op runs itself when none of its outputs leaves a partition
-        and one of them is needed: by a partition, by a running op, or as the
-        model's output. Walking the ops backwards settles "needed".
-        """
-        ops = self.interpreter._get_ops_details()
-        delegated = [op for op in ops if op["op_name"] == _DELEGATE]
-        produced = {t for op in delegated for t in op["outputs"].tolist()}
-        needed = {t for op in delegated for t in op["inputs"].tolist()}
-        needed.add(int(self._output["index"]))
-        running = set()
-        for op in reversed([op for op in ops if op["op_name"] != _DELEGATE]):
-            outputs = set(op["outputs"].tolist())
-            if outputs & needed and not outputs & produced:
-                running.add(op["op_name"])
-                needed.update(op["inputs"].tolist())
-        return sorted(running)
-
-
-def _quantize(clip, details):
+def quantize(values, details):
+    """`values` in the dtype of the tensor `details`, quantized if it is an integer."""
     dtype = details["dtype"]
+    values = np.asarray(values)
     if np.issubdtype(dtype, np.floating):
-        return clip.astype(dtype)
+        return values.astype(dtype)
     scale, zero_point = details["quantization"]
     info = np.iinfo(dtype)
-    values = np.round(clip.astype(np.float32) / scale + zero_point)
+    values = np.round(values.astype(np.float32) / scale + zero_point)
     return np.clip(values, info.min, info.max).astype(dtype)
 
 
-def _dequantize(values, details):
+def dequantize(values, details):
+    """float32 values of the tensor `details` (dequantized if it is an integer)."""
     if np.issubdtype(values.dtype, np.floating):
         return values.astype(np.float32)
     scale, zero_point = details["quantization"]

@@ -62,6 +62,49 @@ def is_terminal(stream=None):
     return bool(isatty and isatty())
 
 
+class LiveLine:
+    """One line of progress that updates in place on a terminal, sparsely elsewhere.
+
+    On a terminal each update rewrites the line (`\\r`); in a log or a pipe,
+    where `\\r` would pile up, an update is printed as a line of its own
+    only when its `key` changes (e.g. the top class) or every `every`
+    updates, so the output stays readable.
+
+    Args:
+        stream: where to write (default: stdout).
+        every: in a log, print at least one update in this many.
+
+    Example:
+
+    >>> line = LiveLine()
+    >>> for frame in frames:
+    ...     line.update(f"{name} {probability:.0%}", key=name)
+    >>> line.close()
+    """
+
+    def __init__(self, stream=None, every=25):
+        self.stream = sys.stdout if stream is None else stream
+        self.every, self.tty = every, is_terminal(self.stream)
+        self._count, self._key, self._width = 0, object(), 0
+
+    def update(self, text, key=None):
+        if self.tty:
+            padding = " " * max(self._width - len(text), 0)
+            self.stream.write(f"\r{text}{padding}")
+            self.stream.flush()
+            self._width = len(text)
+        elif key != self._key or self._count % self.every == 0:
+            print(text, file=self.stream)
+        self._count += 1
+        self._key = key
+
+    def close(self):
+        """Ends the line on a terminal, so that what follows starts on its own."""
+        if self.tty and self._width:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
 def run_reporting_errors(prog, run, *arguments):
     """Runs a command; a known mistake becomes one line on stderr and status 1.
 

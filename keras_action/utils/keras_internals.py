@@ -6,6 +6,7 @@ so that a Keras release that renames them breaks one file.
 """
 
 import keras
+from keras.src.ops.function import make_node_key
 
 
 def sublayers(layer):
@@ -13,9 +14,23 @@ def sublayers(layer):
     return list(layer.layers if isinstance(layer, keras.Model) else layer._layers)
 
 
-def call_nodes(layer):
-    """The nodes at which a functional model calls `layer`, in call order."""
-    return list(layer._inbound_nodes)
+def call_nodes(layer, model=None):
+    """The nodes at which functional models call `layer`, in call order.
+
+    Args:
+        layer: a layer.
+        model: keep only the nodes of this functional model. A layer can be
+            called by other graphs too: `streaming_model` calls the clip
+            model's layers (same weights) in a graph of its own.
+    """
+    nodes = list(layer._inbound_nodes)
+    if model is None:
+        return nodes
+    return [
+        node
+        for index, node in enumerate(nodes)
+        if make_node_key(layer, index) in model._nodes
+    ]
 
 
 def run_through_graph(model, inputs, call_function):

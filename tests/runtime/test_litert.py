@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from keras_action.export import LiteRTRunner, read_labels
-from keras_action.runtime.litert import _dequantize, _quantize
+from keras_action.runtime.litert import dequantize, quantize
 
 
 @pytest.fixture(scope="module")
@@ -66,11 +66,11 @@ def test_latencies(content):
 def test_quantize_round_trip():
     details = {"dtype": np.int8, "quantization": (0.5, -3)}
     values = np.array([-100.0, -1.5, 0.0, 20.25, 100.0])
-    quantized = _quantize(values, details)
+    quantized = quantize(values, details)
     assert quantized.dtype == np.int8
     np.testing.assert_array_equal(quantized, [-128, -6, -3, 38, 127])
     np.testing.assert_allclose(
-        _dequantize(quantized, details), [-62.5, -1.5, 0, 20.5, 65]
+        dequantize(quantized, details), [-62.5, -1.5, 0, 20.5, 65]
     )
 
 

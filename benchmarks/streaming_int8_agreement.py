@@ -1,0 +1,127 @@
+"""int8 against float32 streaming files of one trained causal model, frame by frame.
+
+Exports the model's streaming file twice (float32, and int8 calibrated on
+training videos streamed whole at the frame stride), then streams every
+validation video, one after the other without reset (a headset's camera
+does not reset between gestures), through both with `StreamingRunner`, and
+reports: top-1 agreement on the frames after the first T, the mean absolute
+logit error over frames T…T+100 and over the last 100 (whether the looping
+int8 states drift), and the top-1 accuracy of both at each video's last frame.
+
+    python examples/train_jester.py --demo          # trains runs/demo/action_causal
+    python benchmarks/streaming_int8_agreement.py \
+        --model runs/demo/action_causal/model.keras --data-dir runs/demo/data
+"""
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from keras_action.data import list_jester  # noqa: E402
+from keras_action.export import StreamingRunner, to_tflite  # noqa: E402
+from keras_action.export.live import frames_at_stride  # noqa: E402
+from keras_action.export.streaming import (  # noqa: E402
+    calibration_videos,
+    trained_frame_stride,
+)
+
+#: A float32 top-1 margin (logits) under which a disagreement is a near-tie.
+MARGIN = 0.1
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True, help="a trained causal .keras")
+    parser.add_argument("--data-dir", required=True, help="Jester-layout dataset")
+    parser.add_argument(
+        "--frame-stride", type=int, help="default: the run's (metrics.json), else 1"
+    )
+    parser.add_argument("--calibration-frames", type=int, default=2000)
+    parser.add_argument(
+        "--reset", action="store_true", help="reset the states before each video"
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("benchmarks/results/streaming_int8_agreement.json"),
+    )
+    args = parser.parse_args()
+
+    model = keras.saving.load_model(args.model)
+    _, segments, size, _, _ = model.input_shape
+    stride = args.frame_stride or trained_frame_stride(args.model)
+    validation = list_jester(args.data_dir, "validation")
+    calibration = calibration_videos(size, stride, args.data_dir, "train")
+    files = {
+        "float32": to_tflite(model, streaming=True),
+        "int8": to_tflite(
+            model,
+            streaming=True,
+            quantize="int8",
+            representative_videos=calibration,
+            num_calibration_frames=args.calibration_frames,
+        ),
+    }
+    runners = {name: StreamingRunner(content) for name, content in files.items()}
+    logits = {name: [] for name in files}
+    last_frames = []
+    for source in validation.sources:
+        for runner in runners.values() if args.reset else ():
+            runner.reset()
+        for frame in frames_at_stride(source, stride, size):
+            for name, runner in runners.items():
+                runner.step(frame)
+                logits[name].append(runner.logits)
+        last_frames.append(len(logits["float32"]) - 1)
+    reference, quantized = (np.array(logits[name]) for name in ("float32", "int8"))
+    results = summary(reference, quantized, segments, last_frames, validation.labels)
+    results.update(
+        model=str(args.model),
+        frame_stride=stride,
+        calibration_frames=args.calibration_frames,
+        reset_per_video=args.reset,
+        file_bytes={name: len(content) for name, content in files.items()},
+        state_bytes={name: r.state_bytes() for name, r in runners.items()},
+    )
+    for key, value in results.items():
+        print(f"{key}: {value}")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {args.output}")
+
+
+def summary(reference, quantized, segments, last_frames, labels):
+    after = slice(segments, None)
+    agree = reference[after].argmax(-1) == quantized[after].argmax(-1)
+    ranked = np.sort(reference[after], axis=-1)
+    # Where float32's top two classes are within the int8 error of each
+    # other, either answer is as good: the disagreements are near-ties.
+    margin = ranked[:, -1] - ranked[:, -2]
+    clear = margin > MARGIN
+    error = np.abs(reference - quantized).mean(axis=-1)
+    early = error[segments : segments + 100].mean()
+    late = error[-100:].mean()
+    return {
+        "frames": len(reference),
+        "top1_agreement_after_T": float(np.mean(agree)),
+        f"frames_with_top2_margin_under_{MARGIN}": float(np.mean(~clear)),
+        f"top1_agreement_where_margin_over_{MARGIN}": float(np.mean(agree[clear])),
+        "mean_abs_logit_error_T_to_T+100": float(early),
+        "mean_abs_logit_error_last_100": float(late),
+        "late_over_early": float(late / early),
+        "logit_scale_median_abs": float(np.median(np.abs(reference))),
+        "last_frame_top1": {
+            name: float(np.mean(values[last_frames].argmax(-1) == np.array(labels)))
+            for name, values in (("float32", reference), ("int8", quantized))
+        },
+    }
+
+
+if __name__ == "__main__":
+    main()
