@@ -13,7 +13,10 @@ class TrainConfig:
     `init_from` is a `.keras` model whose matching weights initialise the
     model; `freeze_backbone` trains the classifier only. `max_skipped` is the largest
     fraction of the training samples an epoch may skip as unreadable.
-    `optimizer` is "sgd" (with momentum, as the papers) or "adam".
+    `optimizer` is "sgd" (with momentum, as the papers) or "adam";
+    `initializer` how random backbone weights start: "keras"
+    (`keras.applications`' own) or "torchvision" (see
+    `keras_action.models.initialize_like_torchvision`).
     `causal` builds the causal forms of the temporal modules (for
     `keras_action.streaming_model`); `frame_stride` switches from TSN sampling
     to dense sampling, T frames that many frames apart (`None`: TSN).
@@ -30,6 +33,7 @@ class TrainConfig:
     epochs: int = None
     batch_size: int = 64
     optimizer: str = "sgd"
+    initializer: str = "keras"
     lr: float = 0.01
     lr_steps: tuple = None
     momentum: float = 0.9
@@ -66,6 +70,11 @@ class TrainConfig:
         if self.lr_steps is None:
             self.lr_steps = schedule.lr_steps
         self.lr_steps = tuple(int(step) for step in self.lr_steps)
+        if self.initializer not in ("keras", "torchvision"):
+            raise ValueError(
+                "initializer must be 'keras' or 'torchvision'; "
+                f"got {self.initializer!r}."
+            )
         if self.optimizer not in ("sgd", "adam"):
             raise ValueError(
                 f"optimizer must be 'sgd' or 'adam'; got {self.optimizer!r}."

@@ -35,10 +35,11 @@ OFFICIAL_SCHEDULES = {
 
 #: From random weights on a small set (see docs/training.md for why each).
 SCRATCH_RECIPE = {
+    "initializer": "torchvision",
     "optimizer": "adam",
     "lr": 0.001,
-    "lr_steps": (8, 11),
-    "epochs": 12,
+    "lr_steps": (12, 17),
+    "epochs": 20,
     "weight_decay": 5e-5,
     "dropout": 0.2,
     "fc_lr5": False,

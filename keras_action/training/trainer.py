@@ -260,7 +260,8 @@ def _compiled_model(config, num_classes, log=None):
         normalization=config.normalization,
         causal=config.causal,
     )
-    if config.weights in (None, "none") and not config.init_from:
+    random_start = config.weights in (None, "none") and not config.init_from
+    if random_start and config.initializer == "torchvision":
         initialize_like_torchvision(model, seed=config.seed)
     set_batch_norm_momentum(model, config.bn_momentum)
     if config.init_from:

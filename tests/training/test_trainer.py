@@ -39,12 +39,26 @@ def test_a_short_fit_with_the_scratch_recipe_lowers_the_loss():
 
 
 def test_random_backbones_start_as_torchvision_and_adam_is_an_option():
-    config = TrainConfig(module="tsn", segments=2, image_size=32, optimizer="adam")
+    config = TrainConfig(
+        module="tsn",
+        segments=2,
+        image_size=32,
+        optimizer="adam",
+        initializer="torchvision",
+    )
     model = _compiled_model(config, num_classes=3)
     (backbone,) = (layer for layer in model.layers if hasattr(layer, "layers"))
     kernel = keras.ops.convert_to_numpy(backbone.get_layer("block_16_depthwise").kernel)
     np.testing.assert_allclose(np.std(kernel), np.sqrt(2 / 9), rtol=0.05)
     assert isinstance(model.optimizer, keras.optimizers.Adam)
+    keras_start = _compiled_model(
+        TrainConfig(module="tsn", segments=2, image_size=32), 3
+    )
+    (backbone,) = (layer for layer in keras_start.layers if hasattr(layer, "layers"))
+    kernel = keras.ops.convert_to_numpy(backbone.get_layer("block_16_depthwise").kernel)
+    assert np.std(kernel) < 0.05  # Glorot: sqrt(2 / (9·960 + 9)) ≈ 0.015
+    with pytest.raises(ValueError, match="initializer must be"):
+        TrainConfig(initializer="he")
     with pytest.raises(ValueError, match="optimizer must be"):
         TrainConfig(optimizer="rmsprop")
     with pytest.raises(ValueError, match="SGD only"):
