@@ -47,6 +47,11 @@ def main():
         "--reset", action="store_true", help="reset the states before each video"
     )
     parser.add_argument(
+        "--float-tail",
+        action="store_true",
+        help="keep the classifier and consensus in float32 (float_tail=True)",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         default=Path("benchmarks/results/streaming_int8_agreement.json"),
@@ -66,6 +71,7 @@ def main():
             quantize="int8",
             representative_videos=calibration,
             num_calibration_frames=args.calibration_frames,
+            float_tail=args.float_tail,
         ),
     }
     runners = {name: StreamingRunner(content) for name, content in files.items()}
@@ -86,6 +92,7 @@ def main():
         frame_stride=stride,
         calibration_frames=args.calibration_frames,
         reset_per_video=args.reset,
+        float_tail=args.float_tail,
         file_bytes={name: len(content) for name, content in files.items()},
         state_bytes={name: r.state_bytes() for name, r in runners.items()},
     )

@@ -259,3 +259,60 @@ def state_pairs(model):
         name: (inputs[name], outputs[name])
         for name in sorted(inputs.keys() & outputs.keys())
     }
+
+
+def float_tail_nodes(float_content):
+    """Names of the ops of a streaming file's tail, to keep in float32 in int8.
+
+    The tail is the classifier (the `FULLY_CONNECTED` the logits come from)
+    and all that follows it: the consensus window's concatenation, mean and
+    new window. In int8 the per-frame logits and their mean are each rounded
+    to a step of about 1/255 of the logit range, which on small logits turns
+    near-ties into exact ties and flips the top class; in float32 this tail
+    costs a `(features × classes)` matrix product per frame.
+
+    Args:
+        float_content: the float32 streaming file of the model.
+
+    Returns:
+        The output tensor names of the tail's ops (each part of a fused
+        name too), as `QuantizationDebugOptions(denylisted_nodes=...)`
+        takes them; empty when the logits come from no `FULLY_CONNECTED`.
+    """
+    model = schema.ModelT.InitFromPackedBuf(bytearray(float_content), 0)
+    subgraph = model.subgraphs[0]
+    producer = {out: op for op in subgraph.operators for out in op.outputs}
+    outputs = {
+        item.name.decode(): item.tensorIndex for item in model.signatureDefs[0].outputs
+    }
+
+    def builtin(op):
+        code = model.operatorCodes[op.opcodeIndex]
+        return max(code.builtinCode, code.deprecatedBuiltinCode)
+
+    # Back from the logits to the classifier, not past it.
+    tail, pending, classifier = [], [outputs[LOGITS]], None
+    while pending:
+        op = producer.get(pending.pop())
+        if op is None or any(op is seen for seen in tail):
+            continue
+        tail.append(op)
+        if builtin(op) == schema.BuiltinOperator.FULLY_CONNECTED:
+            classifier = op
+            continue
+        pending.extend(op.inputs)
+    if classifier is None:
+        return []
+    # Forward: whatever else reads the tail (the consensus window's new state).
+    written = {out for op in tail for out in op.outputs}
+    for op in subgraph.operators:
+        if any(op is seen for seen in tail) or not written & set(op.inputs):
+            continue
+        tail.append(op)
+        written.update(op.outputs)
+    names = set()
+    for op in tail:
+        for index in op.outputs:
+            name = subgraph.tensors[index].name.decode()
+            names.update({name, *name.split(";")})
+    return sorted(names)

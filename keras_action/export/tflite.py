@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 from tensorflow.lite.python import schema_py_generated as schema
+from tensorflow.lite.python import util as lite_util
 from tensorflow.lite.tools import flatbuffer_utils
 
 from keras_action.export import streaming as streaming_export
@@ -142,6 +143,7 @@ def to_tflite(
     streaming=False,
     representative_videos=None,
     num_calibration_frames=400,
+    float_tail=False,
 ):
     """Converts a clip classifier to a `.tflite` flatbuffer of builtin ops only.
 
@@ -183,6 +185,11 @@ def to_tflite(
             Each is streamed through the float32 streaming file, and its
             frames calibrate with the states actually seen.
         num_calibration_frames: the most frames used for streaming calibration.
+        float_tail: in a streaming `"int8"` file, keep the classifier and
+            the consensus window in float32 (`streaming.float_tail_nodes`):
+            the `logits` output and the `consensus_window` state are then
+            float32, the frame, the backbone and its states int8. Closer to
+            float32 (docs/benchmarks.md), every op still on XNNPACK.
 
     Returns:
         The `.tflite` flatbuffer as `bytes`.
@@ -213,10 +220,18 @@ def to_tflite(
         if streaming
         else clip_function(model)
     )
-    samples = None
-    if quantize == "int8":
-        samples = _calibration_samples(function, calibration, limit, streaming)
-    content = _convert(function, quantize, samples)
+    samples, float_nodes = None, ()
+    if quantize == "int8" and streaming:
+        # The states to calibrate are those the float32 file streams through.
+        float_content = _convert(function, "none")
+        samples = streaming_export.calibration_samples(
+            float_content, calibration, limit
+        )
+        if float_tail:
+            float_nodes = streaming_export.float_tail_nodes(float_content)
+    elif quantize == "int8":
+        samples = _calibration_samples(function, calibration, limit)
+    content = _convert(function, quantize, samples, float_nodes)
     if streaming and quantize == "int8":
         content = streaming_export.check_state_quantization(content)
     if path is not None:
@@ -224,12 +239,8 @@ def to_tflite(
     return content
 
 
-def _calibration_samples(function, calibration, limit, streaming):
+def _calibration_samples(function, calibration, limit):
     """A callable yielding the int8 converter's samples (lists of inputs)."""
-    if streaming:
-        # The states to calibrate are those the float32 file streams through.
-        float_content = _convert(function, "none")
-        return streaming_export.calibration_samples(float_content, calibration, limit)
     clips = _clips(calibration, tuple(function.input_signature[0].shape), limit)
     return lambda: ([clip] for clip in clips())
 
@@ -252,13 +263,14 @@ def _check_quantization(quantize, calibration, limit, streaming):
         )
 
 
-def _convert(function, quantize, samples=None):
+def _convert(function, quantize, samples=None, float_nodes=()):
     """Converts a `tf.function` with builtin ops only, quantized as asked.
 
     Args:
         function: a `tf.function` with an input signature.
         quantize: one of `QUANTIZATIONS`.
         samples: for `"int8"`, a callable yielding lists of input values.
+        float_nodes: for `"int8"`, output tensor names of ops kept in float32.
     """
     converter = tf.lite.TFLiteConverter.from_concrete_functions(
         [function.get_concrete_function()], tf.Module()
@@ -271,12 +283,36 @@ def _convert(function, quantize, samples=None):
     elif quantize == "int8":
         converter.representative_dataset = samples
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if float_nodes:
+            return _int8_except(converter, float_nodes, samples)
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
     content = converter.convert()
     if quantize == "dynamic":
         content = _float_depthwise_weights(content)
     return content
+
+
+def _int8_except(converter, float_nodes, samples):
+    """Full-integer int8 conversion, except the ops writing `float_nodes`.
+
+    TensorFlow's `QuantizationDebugger` calibrates and quantizes with those
+    ops left in float32 (DEQUANTIZE before them, QUANTIZE after where an int8
+    op reads them). Its file has float32 inputs and outputs; as the
+    converter does for `inference_input_type=tf.int8`, the QUANTIZE of each
+    input and the DEQUANTIZE of each output are then removed, so the frame
+    and the int8 states are int8 at the interface, while an input or output
+    that only float ops touch stays float32.
+    """
+    debugger = tf.lite.experimental.QuantizationDebugger(
+        converter=converter,
+        debug_dataset=samples,
+        debug_options=tf.lite.experimental.QuantizationDebugOptions(
+            denylisted_nodes=list(float_nodes)
+        ),
+    )
+    content = debugger.get_nondebug_quantized_model()
+    return bytes(lite_util.modify_model_io_type(content, tf.int8, tf.int8))
 
 
 def _float_depthwise_weights(content):

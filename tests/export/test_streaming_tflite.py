@@ -79,6 +79,17 @@ def action_int8(action):
     )
 
 
+@pytest.fixture(scope="module")
+def action_float_tail(action):
+    return to_tflite(
+        action,
+        streaming=True,
+        quantize="int8",
+        representative_videos=synthetic_videos(8, seed=1),
+        float_tail=True,
+    )
+
+
 def assert_close(actual, expected, tolerance=1e-4):
     """Within `tolerance` of the largest |logit|, as the other stream tests."""
     scale = np.abs(expected).max()
@@ -157,6 +168,58 @@ def test_int8_file_quantizes_frame_and_ties_every_state(action_int8):
     assert report.state_mismatches == []
     assert "consensus_window" in report.states
     assert report.problems == []
+
+
+def test_float_tail_keeps_classifier_and_window_in_float32(action_float_tail):
+    model = schema.ModelT.InitFromPackedBuf(bytearray(action_float_tail), 0)
+    subgraph = model.subgraphs[0]
+    int8, float32 = schema.TensorType.INT8, schema.TensorType.FLOAT32
+    classifiers = [
+        op
+        for op in subgraph.operators
+        if model.operatorCodes[op.opcodeIndex].builtinCode
+        == schema.BuiltinOperator.FULLY_CONNECTED
+    ]
+    assert len(classifiers) == 1
+    (output,) = classifiers[0].outputs
+    assert subgraph.tensors[output].type == float32
+    signature = model.signatureDefs[0]
+    types = {
+        (item.name.decode(), which): subgraph.tensors[item.tensorIndex].type
+        for which, items in (("in", signature.inputs), ("out", signature.outputs))
+        for item in items
+    }
+    # The tail's alone: the frame and the backbone's states stay int8.
+    floats = {key for key, kind in types.items() if kind == float32}
+    assert floats == {
+        ("logits", "out"),
+        ("consensus_window", "in"),
+        ("consensus_window", "out"),
+    }
+    assert all(kind in (int8, float32) for kind in types.values())
+    report = check_edge(action_float_tail)
+    assert report.problems == [] and report.gpu_messages == []
+
+
+def test_runner_streams_a_float_tail_file(action_float_tail):
+    """The runner feeds the float32 window back as it is and reads float logits.
+
+    The window holds the last T - 1 per-frame logits and `logits` is the
+    mean of those and the current frame's: T × logits = the new window's
+    sum + the oldest entry of the window fed in.
+    """
+    runner = StreamingRunner(action_float_tail)
+    for frame in synthetic_videos(2, frames=6, seed=3)[1]:
+        fed = runner._states["consensus_window"]
+        runner.step(frame)
+        window = runner._states["consensus_window"]
+        assert window.dtype == np.float32 and runner.logits.dtype == np.float32
+        np.testing.assert_allclose(
+            SEGMENTS * runner.logits, window[0].sum(0) + fed[0, 0], rtol=1e-5, atol=1e-5
+        )
+    assert runner._states["block_2_expand_temporal_shift_history"].dtype == np.int8
+    runner.reset()
+    assert not runner._states["consensus_window"].any()
 
 
 def test_check_edge_reports_a_state_pair_that_would_requantize(action_int8):
