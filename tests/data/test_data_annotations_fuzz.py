@@ -76,9 +76,14 @@ def test_jester(tmp_path, labels, train, test):
 
 
 @SETTINGS
-@given(labels=JSON_TEXT, train=JSON_TEXT)
-def test_something_something_v2(tmp_path, labels, train):
-    files = {tmp_path / "labels.json": labels, tmp_path / "train.json": train}
+@given(labels=JSON_TEXT, train=JSON_TEXT, test=JSON_TEXT)
+def test_something_something_v2(tmp_path, labels, train, test):
+    # Each split has its file: a missing one is another (tested) error.
+    files = {
+        tmp_path / "labels.json": labels,
+        tmp_path / "train.json": train,
+        tmp_path / "test.json": test,
+    }
     check(lambda: data.list_something_something_v2(tmp_path, "train"), files)
     check(lambda: data.list_something_something_v2(tmp_path, "test"), files)
 

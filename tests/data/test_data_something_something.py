@@ -105,3 +105,9 @@ def test_malformed_json_and_entries_name_file_and_line(videos, tmp_path):
     (root / "labels" / "labels.json").write_text('{\n"A": "0",\n"B": "one"\n}')
     with pytest.raises(AnnotationError, match=r"labels.json:3: index 'one'"):
         data.something_something_v2_class_names(root)
+
+
+def test_a_missing_split_file_is_an_error_naming_it(tmp_path):
+    (tmp_path / "labels.json").write_text('{"Pushing something": "0"}')
+    with pytest.raises(AnnotationError, match="test.json: annotation file not found"):
+        data.list_something_something_v2(tmp_path, "test")
