@@ -132,11 +132,10 @@ def write_synthetic_jester(
         num_subjects: realistic set only: the number of performers, each in
             their own room (`gesture_scene.Subject`); clip `k` of every class
             is performed by subject `k % num_subjects`, and the first
-            `round(num_subjects · validation_fraction)` subjects (at least one, and
-            one fewer than all) are the
-            validation split, as Jester splits by person. Default: one
-            subject per two clips of a class. The plain set has no rooms:
-            every clip is its own subject.
+            `round(num_subjects · validation_fraction)` subjects (at least
+            one, and one fewer than all) are the validation split, as Jester
+            splits by person. Default: one subject per two clips of a class.
+            The plain set has no rooms: every clip is its own subject.
 
     Returns:
         `root` as a `Path`.

@@ -249,18 +249,20 @@ def _shard(samples, worker):
 
 
 def _compiled_model(config, num_classes, log=None):
+    weights = None if config.weights in (None, "none") else config.weights
     model = build_model(
         config.backbone,
         config.module,
         num_classes=num_classes,
         num_segments=config.segments,
         image_size=config.image_size,
-        weights=None if config.weights in (None, "none") else config.weights,
+        weights=weights,
         dropout=config.dropout,
         normalization=config.normalization,
         causal=config.causal,
     )
-    random_start = config.weights in (None, "none") and not config.init_from
+    # With --init-from every matching kernel is overwritten: no start to set.
+    random_start = weights is None and not config.init_from
     if random_start and config.initializer == "torchvision":
         initialize_like_torchvision(model, seed=config.seed)
     set_batch_norm_momentum(model, config.bn_momentum)

@@ -69,25 +69,25 @@ def action_float(action):
     return to_tflite(action, streaming=True)
 
 
-@pytest.fixture(scope="module")
-def action_int8(action):
+def int8_stream(model, **options):
+    """The int8 streaming file of `model`, calibrated on 8 synthetic videos."""
     return to_tflite(
-        action,
+        model,
         streaming=True,
         quantize="int8",
         representative_videos=synthetic_videos(8, seed=1),
+        **options,
     )
+
+
+@pytest.fixture(scope="module")
+def action_int8(action):
+    return int8_stream(action)
 
 
 @pytest.fixture(scope="module")
 def action_float_tail(action):
-    return to_tflite(
-        action,
-        streaming=True,
-        quantize="int8",
-        representative_videos=synthetic_videos(8, seed=1),
-        float_tail=True,
-    )
+    return int8_stream(action, float_tail=True)
 
 
 def assert_close(actual, expected, tolerance=1e-4):
