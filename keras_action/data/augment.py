@@ -10,7 +10,7 @@ import itertools
 
 import tensorflow as tf
 
-from keras_action.data.views import EVAL_CROP_FRACTION
+from keras_action.data.views import CROP_AREAS, EVAL_CROP_FRACTION
 
 #: TSN multi-scale crop scales, relative to the shorter side.
 SCALES = (1.0, 0.875, 0.75, 0.66)
@@ -33,14 +33,18 @@ _FIXED_POSITIONS = (
 
 
 def multiscale_crop_window(
-    height, width, output_size, seed, scales=SCALES, max_distort=1
+    height, width, output_size, seed, scales=SCALES, max_distort=1, area="frame"
 ):
     """TSN `GroupMultiScaleCrop`: a random scale pair and one of 13 fixed positions.
 
     The crop height and width are each `scale · min(height, width)` for scales
     at most `max_distort` steps apart in `scales` (scale jitter with limited
     aspect change); sizes within 3 px of `output_size` snap to it, as in TSN.
-    The crop is placed at a corner, the centre or one of the quarter points.
+    The crop is placed at a corner, the centre or one of the quarter points
+    of `area`: the whole frame, or its centred square ("centre"). On wide
+    frames such as Jester's 176×100 a corner crop of the whole frame can
+    leave out a performer standing in the middle, whom every evaluation
+    crop shows.
 
     Args:
         height, width: scalar integer tensors, frame size.
@@ -48,10 +52,18 @@ def multiscale_crop_window(
         seed: shape `(2,)` integer tensor for stateless random ops.
         scales: candidate scales of the shorter side.
         max_distort: how many steps apart the height and width scales may be.
+        area: one of `CROP_AREAS`.
 
     Returns:
         int32 tensor `(1, 4)`: one window `[y, x, h, w]`.
     """
+    if area not in CROP_AREAS:
+        raise ValueError(f"area must be one of {CROP_AREAS}, got {area!r}")
+    top = left = 0
+    if area == "centre":
+        side = tf.minimum(height, width)
+        top, left = (height - side) // 2, (width - side) // 2
+        height = width = side
     base = tf.cast(tf.minimum(height, width), tf.float32)
     sizes = tf.cast(base * tf.constant(scales, tf.float32), tf.int32)
     sizes = tf.where(tf.abs(sizes - output_size) < 3, output_size, sizes)
@@ -72,7 +84,7 @@ def multiscale_crop_window(
     )
     x = position[0] * ((width - crop_w) // 4)
     y = position[1] * ((height - crop_h) // 4)
-    return tf.stack([y, x, crop_h, crop_w])[tf.newaxis]
+    return tf.stack([top + y, left + x, crop_h, crop_w])[tf.newaxis]
 
 
 def center_crop_windows(height, width, num_crops=1, crop_fraction=EVAL_CROP_FRACTION):

@@ -18,6 +18,7 @@ import tensorflow as tf
 from keras_action.data import augment, decode
 from keras_action.data.sampling import dense_indices, segment_indices
 from keras_action.data.skipping import SkipReport, after
+from keras_action.data.views import CROP_AREAS
 
 AUTOTUNE = tf.data.AUTOTUNE
 # Enough of a JPEG's tail to find its end-of-image marker past any padding.
@@ -36,6 +37,7 @@ class ClipConfig:
     flip: bool = False
     dtype: str = "uint8"
     scales: tuple = augment.SCALES
+    crop_area: str = "frame"
     crop_fraction: float = augment.EVAL_CROP_FRACTION
     frame_stride: int = None
 
@@ -46,6 +48,10 @@ class ClipConfig:
             raise ValueError(f"num_crops must be 1 or 3, got {self.num_crops}")
         if self.num_segments < 1 or self.num_clips < 1 or self.image_size < 1:
             raise ValueError("num_segments, num_clips and image_size must be positive")
+        if self.crop_area not in CROP_AREAS:
+            raise ValueError(
+                f"crop_area must be one of {CROP_AREAS}, got {self.crop_area!r}"
+            )
         if self.dtype not in ("uint8", "float32"):
             raise ValueError(f"dtype must be 'uint8' or 'float32', got {self.dtype!r}")
         if self.frame_stride is not None and self.frame_stride < 1:
@@ -216,7 +222,12 @@ class ClipBuilder:
         config = self.config
         if config.training:
             return augment.multiscale_crop_window(
-                height, width, config.image_size, seed, config.scales
+                height,
+                width,
+                config.image_size,
+                seed,
+                config.scales,
+                area=config.crop_area,
             )
         return augment.center_crop_windows(
             height, width, config.num_crops, config.crop_fraction
@@ -461,6 +472,7 @@ def build_dataset(
     dtype="uint8",
     min_decodable_fraction=decode.MIN_DECODABLE_FRACTION,
     frame_stride=None,
+    crop_area="frame",
     name="dataset",
 ):
     """Turns a `Samples` table into a `tf.data.Dataset` of `(clips, labels)`.
@@ -488,6 +500,10 @@ def build_dataset(
             `frame_stride` apart, from a random start when training, centred
             otherwise (`keras_action.data.sampling.dense_indices`). Streaming
             models need dense sampling at the stride they will be fed at.
+        crop_area: where training crops may lie: "frame" (anywhere, as TSN)
+            or "centre" (in the frame's centred square, which the
+            evaluation crops come from; see
+            `keras_action.data.multiscale_crop_window`).
         name: name used in skip warnings.
 
     Returns:
@@ -505,6 +521,7 @@ def build_dataset(
         flip=flip,
         dtype=dtype,
         frame_stride=frame_stride,
+        crop_area=crop_area,
     )
     on_error = resolve_on_error(on_error, training)
     diagnose = undecodable_frame if samples.kind == "frames" else None

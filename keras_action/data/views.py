@@ -14,6 +14,9 @@ import numpy as np
 #: Evaluation crop side relative to the shorter side: resizing the shorter side
 #: to `image_size · 256/224` and centre-cropping `image_size` keeps 224/256 of it.
 EVAL_CROP_FRACTION = 224 / 256
+#: Where training crops may lie: anywhere in the frame (TSN), or in its
+#: centred square, the part every evaluation crop is taken from.
+CROP_AREAS = ("frame", "centre")
 
 
 def spread_indices(num_frames, segments, clips, num_segments, num_clips):

@@ -6,6 +6,7 @@ import functools
 import sys
 from pathlib import Path
 
+from keras_action.data.views import CROP_AREAS
 from keras_action.models.backbones import BACKBONES
 from keras_action.models.modules import MODULES
 from keras_action.training import reports
@@ -37,8 +38,8 @@ DEMO = {
 }
 RECIPE_HELP = (
     "settings for --initializer, --optimizer, --lr, --lr-steps, --epochs, "
-    "--weight-decay, --dropout, --fc-lr5 and --bn-momentum not given; auto: "
-    "scratch with --weights none, else paper"
+    "--weight-decay, --dropout, --fc-lr5, --crop-area and --bn-momentum not "
+    "given; auto: scratch with --weights none, else paper"
 )
 DEMO_OUTPUT = "runs/demo"
 DEMO_DATA = {"clips_per_class": 80, "num_classes": 8, "image_size": (72, 96)}
@@ -80,6 +81,12 @@ def add_train_arguments(parser):
         "frames at this stride); default: TSN segments over the whole video",
     )
     add("--image-size", type=int, default=defaults.image_size, help="pixels")
+    add(
+        "--crop-area",
+        choices=CROP_AREAS,
+        help="where training crops lie: the whole frame (TSN) or its centred "
+        "square, where evaluation crops are; default: the recipe's (scratch: centre)",
+    )
     add("--recipe", default="auto", choices=("auto", *RECIPES), help=RECIPE_HELP)
     add("--epochs", type=int, help="default: the recipe's (paper, Jester: 30)")
     add("--batch-size", type=int, default=defaults.batch_size, help="global batch")

@@ -20,6 +20,8 @@ class TrainConfig:
     `causal` builds the causal forms of the temporal modules (for
     `keras_action.streaming_model`); `frame_stride` switches from TSN sampling
     to dense sampling, T frames that many frames apart (`None`: TSN).
+    `crop_area` is where training crops may lie: "frame" (TSN) or "centre"
+    (the frame's centred square; `keras_action.data.multiscale_crop_window`).
     """
 
     data_dir: str = None
@@ -29,6 +31,7 @@ class TrainConfig:
     causal: bool = False
     segments: int = 8
     frame_stride: int = None
+    crop_area: str = "frame"
     image_size: int = 224
     epochs: int = None
     batch_size: int = 64

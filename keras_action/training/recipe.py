@@ -43,6 +43,7 @@ SCRATCH_RECIPE = {
     "weight_decay": 5e-5,
     "dropout": 0.2,
     "fc_lr5": False,
+    "crop_area": "centre",
 }
 
 #: Named recipes: the `TrainConfig` settings each one chooses (explicit
@@ -54,6 +55,7 @@ RECIPES = {
         "weight_decay": 5e-4,
         "dropout": 0.5,
         "fc_lr5": False,
+        "crop_area": "frame",
     },
     "official": {
         "optimizer": "sgd",
@@ -62,6 +64,7 @@ RECIPES = {
         "dropout": 0.5,
         "fc_lr5": True,
         "clip_gradient": 20.0,
+        "crop_area": "frame",
     },
     "scratch": SCRATCH_RECIPE,
 }

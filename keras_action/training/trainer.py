@@ -220,6 +220,7 @@ def _dataset(config, split, worker=SINGLE_WORKER):
         # cannot reduce uint8.
         dtype="float32" if worker.count > 1 else "uint8",
         frame_stride=config.frame_stride,
+        crop_area=config.crop_area,
         name=split,
     )
     # Each worker already reads only its own files.

@@ -5,10 +5,12 @@ import tensorflow as tf
 from keras_action.data import augment
 
 
-def windows(height, width, size=224, draws=200):
+def windows(height, width, size=224, draws=200, area="frame"):
     return np.array(
         [
-            augment.multiscale_crop_window(height, width, size, tf.constant([i, 7]))[0]
+            augment.multiscale_crop_window(
+                height, width, size, tf.constant([i, 7]), area=area
+            )[0]
             for i in range(draws)
         ]
     )
@@ -37,6 +39,27 @@ def test_multiscale_crops_jitter_scale_and_aspect_but_not_too_much():
     # Corners, centre and quarter points: 5 distinct x positions for a small crop.
     small = got[(h == sizes[-1]) & (w == sizes[-1])]
     assert len(set(small[:, 1].tolist())) >= 4
+
+
+@pytest.mark.parametrize("height, width", [(100, 176), (176, 100)])
+def test_centre_area_crops_stay_in_the_centred_square(height, width):
+    # Jester's 176x100: the centred square is x 38..138; TSN's positions over
+    # the whole frame reach x 0 and x 176.
+    got = windows(height, width, size=64, area="centre")
+    y, x, h, w = got.T
+    low = (max(height, width) - 100) // 2
+    along, extent = (x, w) if width > height else (y, h)
+    across, across_extent = (y, h) if width > height else (x, w)
+    assert along.min() == low and (along + extent).max() == low + 100
+    assert across.min() == 0 and (across + across_extent).max() == 100
+    frame = windows(height, width, size=64)
+    frame_along = frame[:, 1] if width > height else frame[:, 0]
+    assert frame_along.min() == 0  # the default still uses the whole frame
+
+
+def test_unknown_crop_area_is_an_error():
+    with pytest.raises(ValueError, match="area must be one of"):
+        augment.multiscale_crop_window(100, 176, 64, tf.constant([0, 1]), area="middle")
 
 
 def test_centre_crop_matches_resize_then_crop():

@@ -113,13 +113,15 @@ def test_the_command_line_fills_what_is_not_given_from_the_recipe(capsys):
     assert scratch.recipe == "scratch" and scratch.lr == 0.5
     assert scratch.weight_decay == SCRATCH_RECIPE["weight_decay"]
     assert scratch.epochs == SCRATCH_RECIPE["epochs"]
+    assert scratch.crop_area == "centre"
+    assert config("--crop-area", "frame").crop_area == "frame"
     assert (
         scratch.optimizer == "adam" and config("--optimizer", "sgd").optimizer == "sgd"
     )
     assert capsys.readouterr().err == ""
     paper = config("--recipe", "paper", "--dropout", "0.1")
     assert (paper.recipe, paper.dropout, paper.weight_decay) == ("paper", 0.1, 5e-4)
-    assert paper.optimizer == "sgd"
+    assert paper.optimizer == "sgd" and paper.crop_area == "frame"
     assert "assumes ImageNet-pretrained weights" in capsys.readouterr().err
     finetune = config("--init-from", "model.keras", "--no-fc-lr5")
     assert finetune.recipe == "paper" and finetune.fc_lr5 is False
