@@ -19,6 +19,7 @@ import numpy as np
 
 from keras_action.data.synthetic import CLASS_NAMES
 from keras_action.training import reports
+from keras_action.utils.console import run_reporting_errors
 
 COLUMNS = {
     "label": "run",
@@ -46,7 +47,10 @@ def pair_accuracy(confusion, class_names):
 
 
 def summarise(label, run):
-    metrics = json.loads((Path(run) / "metrics.json").read_text())
+    path = Path(run) / "metrics.json"
+    if not path.is_file():
+        raise ValueError(f"{path} does not exist: {run} is not a finished run")
+    metrics = json.loads(path.read_text())
     pair, within = pair_accuracy(metrics["confusion"], metrics["class_names"])
     return {
         "label": label,
@@ -64,6 +68,10 @@ def main(argv=None):
     parser.add_argument("--run", action="append", required=True, help="LABEL=RUN_DIR")
     parser.add_argument("--output", required=True, help="the JSON")
     arguments = parser.parse_args(argv)
+    return run_reporting_errors(parser.prog, report, arguments)
+
+
+def report(arguments):
     rows = [summarise(*item.split("=", 1)) for item in arguments.run]
     percent = {key: "{:.1%}" for key in ("best", "last", "pair", "within")}
     printed = [
@@ -76,4 +84,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

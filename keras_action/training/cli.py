@@ -38,8 +38,8 @@ DEMO = {
 }
 RECIPE_HELP = (
     "settings for --initializer, --optimizer, --lr, --lr-steps, --epochs, "
-    "--weight-decay, --dropout, --fc-lr5, --crop-area and --bn-momentum not "
-    "given; auto: scratch with --weights none, else paper"
+    "--weight-decay, --dropout, --fc-lr5, --crop-area, --batch-size and "
+    "--bn-momentum not given; auto: scratch with --weights none, else paper"
 )
 DEMO_OUTPUT = "runs/demo"
 DEMO_DATA = {"clips_per_class": 80, "num_classes": 8, "image_size": (72, 96)}
@@ -89,7 +89,11 @@ def add_train_arguments(parser):
     )
     add("--recipe", default="auto", choices=("auto", *RECIPES), help=RECIPE_HELP)
     add("--epochs", type=int, help="default: the recipe's (paper, Jester: 30)")
-    add("--batch-size", type=int, default=defaults.batch_size, help="global batch")
+    add(
+        "--batch-size",
+        type=int,
+        help="global batch; default: the recipe's (paper: 64, scratch: 8)",
+    )
     add(
         "--optimizer",
         choices=("sgd", "adam"),

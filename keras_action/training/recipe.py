@@ -44,6 +44,7 @@ SCRATCH_RECIPE = {
     "dropout": 0.2,
     "fc_lr5": False,
     "crop_area": "centre",
+    "batch_size": 8,
 }
 
 #: Named recipes: the `TrainConfig` settings each one chooses (explicit
