@@ -2,7 +2,10 @@
 
 from keras_action.models.backbones import BACKBONES
 from keras_action.models.builder import build_model
-from keras_action.models.initialization import initialize_like_torchvision
+from keras_action.models.initialization import (
+    initialize_like_torchvision,
+    zero_init_residual,
+)
 from keras_action.models.modules import MODULES, temporal_module
 from keras_action.models.stats import model_stats
 from keras_action.models.streaming import (
@@ -18,6 +21,7 @@ __all__ = [
     "StreamingModel",
     "build_model",
     "initialize_like_torchvision",
+    "zero_init_residual",
     "insert_temporal_layers",
     "model_stats",
     "streaming_model",

@@ -26,6 +26,8 @@ DEMO = {
     # The settings the demo's accuracies were measured with (README), not
     # the scratch recipe's.
     "initializer": "keras",
+    "zero_init_residual": False,
+    "crop_area": "frame",
     "optimizer": "sgd",
     "segments": 8,
     "image_size": 32,
@@ -37,9 +39,10 @@ DEMO = {
     "dropout": 0.2,
 }
 RECIPE_HELP = (
-    "settings for --initializer, --optimizer, --lr, --lr-steps, --epochs, "
-    "--weight-decay, --dropout, --fc-lr5, --crop-area, --batch-size and "
-    "--bn-momentum not given; auto: scratch with --weights none, else paper"
+    "settings for --initializer, --zero-init-residual, --optimizer, --lr, "
+    "--lr-steps, --epochs, --weight-decay, --dropout, --fc-lr5, --crop-area, "
+    "--batch-size and --bn-momentum not given; auto: scratch with --weights "
+    "none, else paper"
 )
 DEMO_OUTPUT = "runs/demo"
 DEMO_DATA = {"clips_per_class": 80, "num_classes": 8, "image_size": (72, 96)}
@@ -128,6 +131,12 @@ def add_train_arguments(parser):
         default="none",
         help="backbone weights: none, imagenet (downloaded once into "
         "~/.keras/models), or a weights file",
+    )
+    add(
+        "--zero-init-residual",
+        action=argparse.BooleanOptionalAction,
+        help="random residual branches start at zero (each block the identity); "
+        "default: the recipe's (scratch: on)",
     )
     add("--init-from", help="start from the matching weights of this .keras model")
     add("--freeze-backbone", action="store_true", help="train the classifier only")

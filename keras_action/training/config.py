@@ -16,7 +16,8 @@ class TrainConfig:
     `optimizer` is "sgd" (with momentum, as the papers) or "adam";
     `initializer` how random backbone weights start: "keras"
     (`keras.applications`' own) or "torchvision" (see
-    `keras_action.models.initialize_like_torchvision`).
+    `keras_action.models.initialize_like_torchvision`); `zero_init_residual`
+    starts random residual branches at zero (`keras_action.models.zero_init_residual`).
     `causal` builds the causal forms of the temporal modules (for
     `keras_action.streaming_model`); `frame_stride` switches from TSN sampling
     to dense sampling, T frames that many frames apart (`None`: TSN).
@@ -37,6 +38,7 @@ class TrainConfig:
     batch_size: int = 64
     optimizer: str = "sgd"
     initializer: str = "keras"
+    zero_init_residual: bool = False
     lr: float = 0.01
     lr_steps: tuple = None
     momentum: float = 0.9

@@ -36,6 +36,7 @@ OFFICIAL_SCHEDULES = {
 #: From random weights on a small set (see docs/training.md for why each).
 SCRATCH_RECIPE = {
     "initializer": "torchvision",
+    "zero_init_residual": True,
     "optimizer": "adam",
     "lr": 0.001,
     "lr_steps": (12, 17),
@@ -57,6 +58,7 @@ RECIPES = {
         "dropout": 0.5,
         "fc_lr5": False,
         "crop_area": "frame",
+        "zero_init_residual": False,
     },
     "official": {
         "optimizer": "sgd",
@@ -66,6 +68,7 @@ RECIPES = {
         "fc_lr5": True,
         "clip_gradient": 20.0,
         "crop_area": "frame",
+        "zero_init_residual": False,
     },
     "scratch": SCRATCH_RECIPE,
 }

@@ -13,7 +13,10 @@ import tensorflow as tf
 from keras_action import data
 from keras_action.data.registry import DATASETS
 from keras_action.models import build_model
-from keras_action.models.initialization import initialize_like_torchvision
+from keras_action.models.initialization import (
+    initialize_like_torchvision,
+    zero_init_residual,
+)
 from keras_action.training import reports
 from keras_action.training.backup import (
     BackupEachEpoch,
@@ -266,6 +269,8 @@ def _compiled_model(config, num_classes, log=None):
     random_start = weights is None and not config.init_from
     if random_start and config.initializer == "torchvision":
         initialize_like_torchvision(model, seed=config.seed)
+    if random_start and config.zero_init_residual:
+        zero_init_residual(model)
     set_batch_norm_momentum(model, config.bn_momentum)
     if config.init_from:
         for line in load_matching_weights(model, config.init_from).lines():

@@ -115,6 +115,8 @@ def test_the_command_line_fills_what_is_not_given_from_the_recipe(capsys):
     assert scratch.epochs == SCRATCH_RECIPE["epochs"]
     assert scratch.crop_area == "centre" and scratch.batch_size == 8
     assert config("--batch-size", "32").batch_size == 32
+    assert scratch.zero_init_residual is True
+    assert config("--no-zero-init-residual").zero_init_residual is False
     assert config("--crop-area", "frame").crop_area == "frame"
     assert (
         scratch.optimizer == "adam" and config("--optimizer", "sgd").optimizer == "sgd"
@@ -123,7 +125,7 @@ def test_the_command_line_fills_what_is_not_given_from_the_recipe(capsys):
     paper = config("--recipe", "paper", "--dropout", "0.1")
     assert (paper.recipe, paper.dropout, paper.weight_decay) == ("paper", 0.1, 5e-4)
     assert paper.optimizer == "sgd" and paper.crop_area == "frame"
-    assert paper.batch_size == 64
+    assert paper.batch_size == 64 and paper.zero_init_residual is False
     assert "assumes ImageNet-pretrained weights" in capsys.readouterr().err
     finetune = config("--init-from", "model.keras", "--no-fc-lr5")
     assert finetune.recipe == "paper" and finetune.fc_lr5 is False
