@@ -86,3 +86,16 @@ def test_layers_without_an_official_layout_say_so(cls):
         return
     with pytest.raises(NotImplementedError, match=cls.__name__):
         layer.torch_weights("module")
+
+
+@pytest.mark.parametrize(
+    "cls", [layers.ChannelExcitation, layers.MotionExcitation], ids=lambda c: c.__name__
+)
+def test_squeeze_and_expand_start_as_pytorch_starts_them(cls):
+    """Uniform in ±1/√fan_in, as the official modules' `nn.Conv2d` defaults;
+    Keras' Glorot would give the squeeze a 2.4× larger bound."""
+    layer = cls(num_segments=4)
+    layer(np.zeros((8, 4, 4, 64), "float32"))
+    for conv, fan_in in ((layer.squeeze, 64), (layer.expand, 64 // 16)):
+        largest = np.abs(keras.ops.convert_to_numpy(conv.kernel)).max()
+        assert 0.8 / np.sqrt(fan_in) < largest <= 1 / np.sqrt(fan_in), conv.name
