@@ -52,6 +52,10 @@ class ClipConfig:
             raise ValueError(
                 f"crop_area must be one of {CROP_AREAS}, got {self.crop_area!r}"
             )
+        if not self.scales or not all(0 < scale <= 1 for scale in self.scales):
+            raise ValueError(
+                f"crop scales must be fractions in (0, 1], got {self.scales}"
+            )
         if self.dtype not in ("uint8", "float32"):
             raise ValueError(f"dtype must be 'uint8' or 'float32', got {self.dtype!r}")
         if self.frame_stride is not None and self.frame_stride < 1:
@@ -473,6 +477,7 @@ def build_dataset(
     min_decodable_fraction=decode.MIN_DECODABLE_FRACTION,
     frame_stride=None,
     crop_area="frame",
+    crop_scales=None,
     name="dataset",
 ):
     """Turns a `Samples` table into a `tf.data.Dataset` of `(clips, labels)`.
@@ -504,6 +509,8 @@ def build_dataset(
             or "centre" (in the frame's centred square, which the
             evaluation crops come from; see
             `keras_action.data.multiscale_crop_window`).
+        crop_scales: training crop sizes as fractions of the frame's shorter
+            side; `None`: TSN's `(1, 0.875, 0.75, 0.66)`.
         name: name used in skip warnings.
 
     Returns:
@@ -522,6 +529,7 @@ def build_dataset(
         dtype=dtype,
         frame_stride=frame_stride,
         crop_area=crop_area,
+        scales=tuple(crop_scales or augment.SCALES),
     )
     on_error = resolve_on_error(on_error, training)
     diagnose = undecodable_frame if samples.kind == "frames" else None

@@ -55,6 +55,10 @@ DEMO_RUNS = {
 }
 
 
+def _fractions(text):
+    return tuple(float(value) for value in text.split(",") if value)
+
+
 def _steps(text):
     return tuple(int(step) for step in text.split(",") if step)
 
@@ -89,6 +93,12 @@ def add_train_arguments(parser):
         choices=CROP_AREAS,
         help="where training crops lie: the whole frame (TSN) or its centred "
         "square, where evaluation crops are; default: the recipe's (scratch: centre)",
+    )
+    add(
+        "--crop-scales",
+        type=_fractions,
+        help="training crop sizes, fractions of the shorter side, e.g. 1,0.875; "
+        "default: the recipe's (TSN's 1,0.875,0.75,0.66)",
     )
     add("--recipe", default="auto", choices=("auto", *RECIPES), help=RECIPE_HELP)
     add("--epochs", type=int, help="default: the recipe's (paper, Jester: 30)")

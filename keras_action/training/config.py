@@ -22,7 +22,8 @@ class TrainConfig:
     `keras_action.streaming_model`); `frame_stride` switches from TSN sampling
     to dense sampling, T frames that many frames apart (`None`: TSN).
     `crop_area` is where training crops may lie: "frame" (TSN) or "centre"
-    (the frame's centred square; `keras_action.data.multiscale_crop_window`).
+    (the frame's centred square; `keras_action.data.multiscale_crop_window`);
+    `crop_scales` their sizes as fractions of the shorter side (`None`: TSN's).
     """
 
     data_dir: str = None
@@ -33,6 +34,7 @@ class TrainConfig:
     segments: int = 8
     frame_stride: int = None
     crop_area: str = "frame"
+    crop_scales: tuple = None
     image_size: int = 224
     epochs: int = None
     batch_size: int = 64

@@ -224,6 +224,7 @@ def _dataset(config, split, worker=SINGLE_WORKER):
         dtype="float32" if worker.count > 1 else "uint8",
         frame_stride=config.frame_stride,
         crop_area=config.crop_area,
+        crop_scales=config.crop_scales,
         name=split,
     )
     # Each worker already reads only its own files.

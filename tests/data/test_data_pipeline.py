@@ -2,6 +2,7 @@
 
 import logging
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -134,6 +135,27 @@ def test_config_validation():
         data.build_dataset(samples, num_crops=2)
     with pytest.raises(ValueError, match="dtype"):
         data.build_dataset(samples, dtype="float16")
+    with pytest.raises(ValueError, match=r"crop scales .* \(0, 1\]"):
+        data.build_dataset(samples, training=True, crop_scales=(1.0, 1.5))
+
+
+@pytest.mark.parametrize("crop_scales, one_window", [((1.0,), True), (None, False)])
+def test_crop_scales_set_the_training_crops(tmp_path, crop_scales, one_window):
+    # A left-to-right ramp: windows of other sizes or places give other pixels.
+    ramp = np.tile(np.linspace(0, 255, 48, dtype=np.uint8)[None, :, None], (32, 1, 3))
+    root = make_jester(tmp_path, {"1": ("Swiping Right", [ramp] * 4)})
+    dataset = data.load_jester(
+        root,
+        "train",
+        num_segments=2,
+        image_size=16,
+        batch_size=None,
+        crop_area="centre",
+        crop_scales=crop_scales,
+        seed=0,
+    )
+    clips = [clip.numpy().tobytes() for clip, _ in dataset.repeat().take(12)]
+    assert (len(set(clips)) == 1) == one_window
 
 
 def bogus_huffman_table(jpeg):

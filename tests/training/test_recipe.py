@@ -118,6 +118,7 @@ def test_the_command_line_fills_what_is_not_given_from_the_recipe(capsys):
     assert scratch.zero_init_residual is True
     assert config("--no-zero-init-residual").zero_init_residual is False
     assert config("--crop-area", "frame").crop_area == "frame"
+    assert config("--crop-scales", "1,0.875").crop_scales == (1.0, 0.875)
     assert (
         scratch.optimizer == "adam" and config("--optimizer", "sgd").optimizer == "sgd"
     )
