@@ -34,17 +34,35 @@ def mobilenet_v2_insertion_points(model, stages=None):
     )
 
 
+#: When res4 has at least this many blocks (ResNet-101 and -152), every
+#: stage gets a module in every second block only (`n_round = 2` in the
+#: official code, as in TSM's `make_temporal_shift`).
+LONG_RES4_BLOCKS = 23
+
+
 def resnet_insertion_points(model, stages=None):
-    """First 1×1 conv of every bottleneck of the chosen stages (2 = res2 … 5 = res5)."""
+    """First 1×1 conv of the bottlenecks of the chosen stages (2 = res2 … 5 = res5).
+
+    Every bottleneck, but when res4 has `LONG_RES4_BLOCKS` or more only the
+    first, third, fifth, … of each stage: ResNet-101 gets 18 modules,
+    ResNet-152 26.
+    """
     stages = (2, 3, 4, 5) if stages is None else tuple(stages)
     unknown = set(stages) - {2, 3, 4, 5}
     if unknown:
         raise ValueError(f"ResNet stages are 2, 3, 4 and 5; got {sorted(unknown)}.")
-    pattern = re.compile(r"conv(\d)_block\d+_1_conv")
-    return [
-        layer.name
+    pattern = re.compile(r"conv(\d)_block(\d+)_1_conv")
+    blocks = [
+        (layer.name, int(match[1]), int(match[2]))
         for layer in model.layers
-        if (match := pattern.fullmatch(layer.name)) and int(match[1]) in stages
+        if (match := pattern.fullmatch(layer.name))
+    ]
+    res4 = sum(stage == 4 for _, stage, _ in blocks)
+    every = 2 if res4 >= LONG_RES4_BLOCKS else 1
+    return [
+        name
+        for name, stage, block in blocks
+        if stage in stages and (block - 1) % every == 0
     ]
 
 

@@ -42,6 +42,26 @@ def test_resnet_stages_select_their_bottlenecks():
         resnet_insertion_points(model, stages=(1,))
 
 
+@pytest.mark.parametrize(
+    "constructor, per_stage",
+    [
+        (keras.applications.ResNet101, (2, 2, 12, 2)),
+        (keras.applications.ResNet152, (2, 4, 18, 2)),
+    ],
+)
+def test_deep_resnets_get_a_module_in_every_second_block(constructor, per_stage):
+    # The official placement (TSM's `n_round = 2`): with 23 or more blocks in
+    # res4, blocks 0, 2, 4, … of every stage (Keras' 1-based block1, block3, …).
+    model = constructor(include_top=False, weights=None, input_shape=(32, 32, 3))
+    points = resnet_insertion_points(model)
+    counts = tuple(sum(p.startswith(f"conv{s}_") for p in points) for s in (2, 3, 4, 5))
+    assert counts == per_stage
+    assert resnet_insertion_points(model, stages=(2,)) == [
+        "conv2_block1_1_conv",
+        "conv2_block3_1_conv",
+    ]
+
+
 def test_identity_insertion_reproduces_the_backbone(mobilenet):
     points = mobilenet_v2_insertion_points(mobilenet)
     rebuilt = insert_temporal_layers(
