@@ -35,12 +35,14 @@ DEMO = {
     "batch_size": 16,
     "lr": 0.02,
     "lr_steps": (8, 11),
+    "fc_lr5": False,
+    "bias_lr2": False,
     "weight_decay": 0.0,
     "dropout": 0.2,
 }
 RECIPE_HELP = (
     "settings for --initializer, --zero-init-residual, --optimizer, --lr, "
-    "--lr-steps, --epochs, --weight-decay, --dropout, --fc-lr5, --crop-area, "
+    "--lr-steps, --epochs, --weight-decay, --dropout, --crop-area, "
     "--batch-size and --bn-momentum not given; auto: scratch with --weights "
     "none, else paper"
 )
@@ -134,7 +136,16 @@ def add_train_arguments(parser):
     add("--dropout", type=float, help="before classifier; default: the recipe's (0.5)")
     add("--bn-momentum", type=float, help="Keras style; default: 0.9")
     add("--partial-bn", action="store_true", help="freeze all BatchNorm but the first")
-    add("--fc-lr5", action=argparse.BooleanOptionalAction, help="5x classifier lr")
+    add(
+        "--fc-lr5",
+        action=argparse.BooleanOptionalAction,
+        help="classifier lr ×5 (its bias ×10 with --bias-lr2); default: with SGD",
+    )
+    add(
+        "--bias-lr2",
+        action=argparse.BooleanOptionalAction,
+        help="biases lr ×2 (the official policies); default: with SGD",
+    )
     add("--flip", action=argparse.BooleanOptionalAction, help="random flips")
     add(
         "--weights",

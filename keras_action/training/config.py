@@ -24,6 +24,9 @@ class TrainConfig:
     `crop_area` is where training crops may lie: "frame" (TSN) or "centre"
     (the frame's centred square; `keras_action.data.multiscale_crop_window`);
     `crop_scales` their sizes as fractions of the shorter side (`None`: TSN's).
+    `fc_lr5` (classifier weight lr ×5, bias ×10) and `bias_lr2` (other biases
+    lr ×2) are the official code's optimisation policies, SGD only; `None`
+    turns them on with SGD and off with Adam.
     """
 
     data_dir: str = None
@@ -49,7 +52,8 @@ class TrainConfig:
     dropout: float = 0.5
     bn_momentum: float = 0.9
     partial_bn: bool = False
-    fc_lr5: bool = False
+    fc_lr5: bool = None
+    bias_lr2: bool = None
     weights: str = None
     init_from: str = None
     freeze_backbone: bool = False
@@ -86,11 +90,14 @@ class TrainConfig:
             raise ValueError(
                 f"optimizer must be 'sgd' or 'adam'; got {self.optimizer!r}."
             )
-        if self.optimizer == "adam" and self.fc_lr5:
-            raise ValueError(
-                "fc_lr5 multiplies the classifier's gradients, a learning-rate "
-                "multiplier for SGD only; Adam normalises it away."
-            )
+        for name in ("fc_lr5", "bias_lr2"):
+            if getattr(self, name) is None:
+                setattr(self, name, self.optimizer == "sgd")
+            elif self.optimizer == "adam" and getattr(self, name):
+                raise ValueError(
+                    f"{name} multiplies gradients, a learning-rate multiplier for "
+                    "SGD only; Adam normalises it away."
+                )
         if self.mixed_precision not in ("none", "float16", "bfloat16"):
             raise ValueError(
                 "mixed_precision must be 'none', 'float16' or 'bfloat16'; "

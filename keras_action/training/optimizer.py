@@ -12,7 +12,10 @@ class LayerwiseSGD(keras.optimizers.SGD):
       (`clip_grad_norm_` before the step);
     - variables whose path starts with a key of `lr_multipliers` have their
       gradients scaled by its value, which for SGD with momentum is exactly a
-      learning-rate multiplier (TSM's `fc_lr5` is `{"classifier": 5.0}`).
+      learning-rate multiplier (the official `fc_lr5`:
+      `{"classifier/kernel": 5.0, "classifier/bias": 10.0}`);
+    - the other biases have theirs scaled by `bias_multiplier` (the official
+      policies' 2).
 
     Weight decay is not done here but by `keras_action.training.add_weight_decay`,
     as an L2 loss like PyTorch's coupled decay. Under a multi-replica strategy
@@ -22,7 +25,10 @@ class LayerwiseSGD(keras.optimizers.SGD):
         learning_rate: float, base learning rate.
         momentum: float. Defaults to 0.9.
         global_clipnorm: float or `None`. Defaults to 20, as TSM.
-        lr_multipliers: dict of variable path prefix to multiplier.
+        lr_multipliers: dict of variable path prefix to multiplier; the
+            first matching prefix wins.
+        bias_multiplier: float, for the variables named `bias` that no prefix
+            matches. Defaults to 1.
         **kwargs: other `keras.optimizers.SGD` arguments.
 
     Example:
@@ -36,6 +42,7 @@ class LayerwiseSGD(keras.optimizers.SGD):
         momentum=0.9,
         global_clipnorm=20.0,
         lr_multipliers=None,
+        bias_multiplier=1.0,
         name="layerwise_sgd",
         **kwargs,
     ):
@@ -44,6 +51,7 @@ class LayerwiseSGD(keras.optimizers.SGD):
         )
         self.raw_clipnorm = global_clipnorm
         self.lr_multipliers = dict(lr_multipliers or {})
+        self.bias_multiplier = float(bias_multiplier)
 
     def apply(self, grads, trainable_variables=None):
         variables = trainable_variables or self._trainable_variables
@@ -57,15 +65,21 @@ class LayerwiseSGD(keras.optimizers.SGD):
         return super().apply(grads, trainable_variables)
 
     def _scale(self, grad, path):
+        if grad is None:
+            return grad
         for prefix, multiplier in self.lr_multipliers.items():
-            if grad is not None and path.startswith(prefix):
+            if path.startswith(prefix):
                 return grad * multiplier
+        if path.endswith("/bias") and self.bias_multiplier != 1.0:
+            return grad * self.bias_multiplier
         return grad
 
     def get_config(self):
         config = super().get_config()
         config.update(
-            global_clipnorm=self.raw_clipnorm, lr_multipliers=self.lr_multipliers
+            global_clipnorm=self.raw_clipnorm,
+            lr_multipliers=self.lr_multipliers,
+            bias_multiplier=self.bias_multiplier,
         )
         return config
 

@@ -43,7 +43,6 @@ SCRATCH_RECIPE = {
     "epochs": 20,
     "weight_decay": 5e-5,
     "dropout": 0.2,
-    "fc_lr5": False,
     "crop_area": "centre",
     "batch_size": 8,
 }
@@ -56,7 +55,6 @@ RECIPES = {
         "lr": 0.01,
         "weight_decay": 5e-4,
         "dropout": 0.5,
-        "fc_lr5": False,
         "crop_area": "frame",
         "zero_init_residual": False,
     },
@@ -65,7 +63,6 @@ RECIPES = {
         "lr": 0.01,
         "weight_decay": 5e-4,
         "dropout": 0.5,
-        "fc_lr5": True,
         "clip_gradient": 20.0,
         "crop_area": "frame",
         "zero_init_residual": False,

@@ -298,11 +298,16 @@ def _optimizer(config):
         return keras.optimizers.Adam(
             config.lr, global_clipnorm=config.clip_gradient or None
         )
+    classifier = {}
+    if config.fc_lr5:
+        bias = 10.0 if config.bias_lr2 else 5.0
+        classifier = {"classifier/kernel": 5.0, "classifier/bias": bias}
     return LayerwiseSGD(
         config.lr,
         momentum=config.momentum,
         global_clipnorm=config.clip_gradient or None,
-        lr_multipliers={"classifier": 5.0} if config.fc_lr5 else None,
+        lr_multipliers=classifier,
+        bias_multiplier=2.0 if config.bias_lr2 else 1.0,
     )
 
 

@@ -44,11 +44,32 @@ def test_raw_gradients_are_clipped_to_the_global_norm_before_multipliers():
     np.testing.assert_allclose(other.numpy(), 1 - 40.0 * 20 / norm, rtol=1e-5)
 
 
+def test_biases_that_no_prefix_matches_get_the_bias_multiplier():
+    classifier, other = _variables()
+    optimizer = LayerwiseSGD(
+        1.0,
+        momentum=0.0,
+        global_clipnorm=None,
+        lr_multipliers={"classifier": 5.0},
+        bias_multiplier=2.0,
+    )
+    optimizer.apply(
+        [np.full((2, 2), 0.1, "float32"), np.full((3,), 0.1, "float32")],
+        [classifier, other],
+    )
+    np.testing.assert_allclose(classifier.numpy(), 1 - 0.5, rtol=1e-6)
+    np.testing.assert_allclose(other.numpy(), 1 - 0.2, rtol=1e-6)  # backbone/bias
+
+
 def test_config_round_trip():
     optimizer = LayerwiseSGD(
-        0.02, global_clipnorm=10.0, lr_multipliers={"classifier": 5.0}
+        0.02,
+        global_clipnorm=10.0,
+        lr_multipliers={"classifier": 5.0},
+        bias_multiplier=2,
     )
     restored = LayerwiseSGD.from_config(optimizer.get_config())
     assert restored.lr_multipliers == {"classifier": 5.0}
+    assert restored.bias_multiplier == 2.0
     assert restored.raw_clipnorm == 10.0
     assert float(restored.learning_rate.numpy()) == np.float32(0.02)

@@ -89,7 +89,7 @@ def test_recipe_settings_per_dataset():
     assert paper["lr_steps"] == (10, 20, 25) and paper["epochs"] == 30
     assert paper["weight_decay"] == 5e-4 and paper["dropout"] == 0.5
     official = recipe_settings("official", "egogesture")
-    assert official["epochs"] == 20 and official["fc_lr5"]
+    assert official["epochs"] == 20 and official["clip_gradient"] == 20.0
     assert recipe_settings("scratch", "jester") == {
         "bn_momentum": 0.9,
         **SCRATCH_RECIPE,

@@ -12,7 +12,12 @@ from keras_action.training import TrainConfig
 from keras_action.training.callbacks import TrainingDiverged
 from keras_action.training.cli import evaluate_main, main
 from keras_action.training.recipe import recipe_settings
-from keras_action.training.trainer import RunExistsError, _compiled_model, train
+from keras_action.training.trainer import (
+    RunExistsError,
+    _compiled_model,
+    _optimizer,
+    train,
+)
 from tests.training.conftest import tiny_arguments
 
 
@@ -63,6 +68,30 @@ def test_random_backbones_start_as_torchvision_and_adam_is_an_option():
         TrainConfig(optimizer="rmsprop")
     with pytest.raises(ValueError, match="SGD only"):
         TrainConfig(optimizer="adam", fc_lr5=True)
+    with pytest.raises(ValueError, match="bias_lr2 .* SGD only"):
+        TrainConfig(optimizer="adam", fc_lr5=False, bias_lr2=True)
+
+
+def test_sgd_follows_the_official_optimisation_policies_by_default():
+    # The official get_optim_policies with fc_lr5: classifier weight lr ×5, its
+    # bias ×10, other biases ×2, every other weight ×1.
+    paths = (
+        "classifier/kernel",
+        "classifier/bias",
+        "conv1_conv/bias",
+        "conv1_conv/kernel",
+    )
+    expected = [
+        (TrainConfig(), (5, 10, 2, 1)),
+        (TrainConfig(bias_lr2=False), (5, 5, 1, 1)),
+        (TrainConfig(fc_lr5=False), (1, 2, 2, 1)),
+    ]
+    for config, multipliers in expected:
+        optimizer = _optimizer(config)
+        got = tuple(float(optimizer._scale(np.float32(1), path)) for path in paths)
+        assert got == multipliers, config
+    adam = TrainConfig(optimizer="adam")
+    assert not adam.fc_lr5 and not adam.bias_lr2
 
 
 def test_the_run_directory_holds_every_output(finished_run, tiny_jester):
