@@ -88,11 +88,10 @@ def report(arguments):
     ]
     print("Within-pair accuracy on fresh clips:")
     print(reports.format_table(printed, columns))
-    settings = {key: getattr(arguments, key) for key in ("seed", "clips_per_class")}
-    reports.write_json(
-        arguments.output,
-        {"settings": {**settings, "subjects": arguments.subjects}, "rows": rows},
-    )
+    settings = {
+        key: getattr(arguments, key) for key in ("seed", "clips_per_class", "subjects")
+    }
+    reports.write_json(arguments.output, {"settings": settings, "rows": rows})
     print(f"Wrote {arguments.output}")
 
 
