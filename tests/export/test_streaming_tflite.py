@@ -10,48 +10,13 @@ from keras_action import build_model, streaming_model
 from keras_action.export import StreamingRunner, check_edge, streaming, to_tflite
 from keras_action.export.streaming import state_pairs
 from keras_action.runtime import LiteRTRunner
+from tests.models.common import trained_like
 
 SEGMENTS, SIZE, CLASSES = 4, 32, 6
 
 
 def synthetic_videos(count, frames=24, seed=0):
     return streaming.synthetic_videos(count, SIZE, frames, seed)
-
-
-def trained_like(model, seed=0):
-    """Gives a randomly initialised model the scales of a trained one.
-
-    Fresh weights make degenerate int8 files: zero-initialised gates (GSM)
-    and activations that shrink layer after layer leave some ADD, SUB and
-    MUL with scale ratios XNNPACK refuses (a BatchNorm whose offset is
-    all but zero adds a constant on a scale 10⁷ times finer than its
-    output's), and logits too close to rank classes. BatchNorm statistics
-    measured on synthetic clips (one pass in training mode with momentum 0),
-    random BatchNorm offsets and zero-initialised kernels, and a unit-scale
-    classifier give every layer a trained model's ranges.
-    """
-    rng = np.random.default_rng(seed)
-    for weight in model.trainable_weights:
-        value = keras.ops.convert_to_numpy(weight)
-        if "kernel" in weight.path and not value.any():
-            weight.assign(rng.normal(0, 0.3, value.shape).astype("float32"))
-    kernel = model.get_layer("classifier").kernel
-    kernel.assign(rng.normal(size=kernel.shape).astype("float32"))
-    norms = [
-        layer
-        for layer in model._flatten_layers()
-        if isinstance(layer, keras.layers.BatchNormalization)
-    ]
-    clips = np.stack([video[:SEGMENTS] for video in synthetic_videos(8, seed=seed)])
-    for layer in norms:
-        layer.momentum = 0.0
-        if layer.center:
-            beta = layer.beta
-            beta.assign(rng.normal(0, 0.1, beta.shape).astype("float32"))
-    model(clips.astype("float32"), training=True)
-    for layer in norms:
-        layer.momentum = 0.99
-    return model
 
 
 def causal_model(module):

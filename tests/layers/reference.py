@@ -37,6 +37,19 @@ def causal_tsm_shift(x, num_segments, shift_div=8):
     return out.reshape(x.shape)
 
 
+def learnable_shift(x, num_segments, torch_weight):
+    """ACTION's shift as the official Conv1d over time: `torch_weight` (C, 1, 3),
+    out[t] = w[c, 0, 0]·x[t - 1] + w[c, 0, 1]·x[t] + w[c, 0, 2]·x[t + 1], zero
+    beyond both ends."""
+    clips = unfold(x, num_segments)
+    out = np.zeros_like(clips)
+    for t in range(num_segments):
+        for tap, source in enumerate((t - 1, t, t + 1)):
+            if 0 <= source < num_segments:
+                out[:, t] += torch_weight[:, 0, tap] * clips[:, source]
+    return out.reshape(x.shape)
+
+
 def _time_padding(causal):
     """Kernel tap d reads frame t + d - 1, or t + d - 2 when causal."""
     return (2, 0) if causal else (1, 1)

@@ -28,6 +28,24 @@ def test_learnable_shift_equals_the_fixed_shift_at_initialisation():
     )
 
 
+def test_a_trained_kernel_computes_the_official_conv1d():
+    """A random kernel, read through the official `(C, 1, 3)` layout: reversed
+    taps, or taps read from the wrong frame, would not match."""
+    frames = common.random_frames(channels=24)
+    layer = TemporalShift(4, learnable=True)
+    layer.build(frames.shape)
+    kernel = np.random.default_rng(1).normal(size=(3, 24, 1)).astype("float32")
+    layer.kernel.assign(kernel)
+    # The documented layout: the Keras kernel is the official (C, 1, 3) transposed.
+    torch_weight = kernel.transpose(1, 2, 0)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(layer(frames)),
+        reference.learnable_shift(frames, 4, torch_weight),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+
+
 def test_parameters_and_multiply_adds():
     fixed, learnable = TemporalShift(4), TemporalShift(4, learnable=True)
     fixed.build((8, 6, 6, 24))
