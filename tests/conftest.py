@@ -1,11 +1,7 @@
-import os
+from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-from pathlib import Path  # noqa: E402
-
-import keras  # noqa: E402
-import pytest  # noqa: E402
+import keras
+import pytest
 
 #: The real test videos, beside the project (read-only).
 VIDEOS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "videos"

@@ -112,9 +112,11 @@ def convert_checkpoint(
 
     Example:
 
-    >>> model = convert_checkpoint("ckpt.pth.tar", "mobilenet_v2",
+    (Not run as a test: it needs an official checkpoint file.)
+
+    >>> model = convert_checkpoint("ckpt.pth.tar", "mobilenet_v2",  # doctest: +SKIP
     ...                            num_classes=27, num_segments=8)
-    >>> model.save("action_jester.keras")
+    >>> model.save("action_jester.keras")  # doctest: +SKIP
     """
     state_dict = read_checkpoint(path)
     module = infer_module(state_dict) if module is None else module

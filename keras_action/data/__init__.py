@@ -8,10 +8,11 @@ labels `(B,)` — ready for `model.fit`, with the class names in
 
 Example:
     >>> from keras_action import data
-    >>> train = data.load_jester("/data/jester", split="train", num_segments=8,
+    >>> root = data.write_synthetic_jester("jester")  # Jester's layout
+    >>> train = data.load_jester(root, split="train", num_segments=8,
     ...                          image_size=224, training=True, batch_size=64)
     >>> train.class_names[:2]
-    ['Swiping Left', 'Swiping Right']
+    ['Moving right', 'Moving left']
 """
 
 from keras_action.utils.lazy import lazy_attributes

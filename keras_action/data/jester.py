@@ -82,8 +82,12 @@ def load_jester(root, split="train", *, frames_dir=None, flip=False, **options):
             arguments of `keras_action.data.build_dataset`.
 
     Example:
-        >>> train = load_jester("/data/jester", "train", num_segments=8)
-        >>> model.fit(train, epochs=30)
+        >>> from keras_action.data import write_synthetic_jester
+        >>> root = write_synthetic_jester("jester")  # Jester's layout
+        >>> train = load_jester(root, "train", num_segments=8, batch_size=4)
+        >>> clips, labels = next(iter(train))
+        >>> tuple(clips.shape), tuple(labels.shape)
+        ((4, 8, 224, 224, 3), (4,))
     """
     samples = list_jester(root, split, frames_dir)
     return load_split(samples, "jester", split, flip=flip, **options)

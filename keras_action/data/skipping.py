@@ -34,9 +34,13 @@ class SkipReport:
     pass, whenever the total has grown.
 
     Example:
-        >>> train = data.load_jester(root, split="train", training=True)
-        >>> model.fit(train)
+        >>> from keras_action import data
+        >>> root = data.write_synthetic_jester("jester")
+        >>> train = data.load_jester(root, split="train", training=True,
+        ...                          num_segments=4, image_size=32)
+        >>> batches = list(train)  # or model.fit(train)
         >>> train.skipped.count, train.skipped.messages[:3]
+        (0, [])
     """
 
     def __init__(self, name="dataset", diagnose=None):

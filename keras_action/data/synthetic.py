@@ -141,9 +141,10 @@ def write_synthetic_jester(
         `root` as a `Path`.
 
     Example:
-        >>> root = write_synthetic_jester("/tmp/synthetic", clips_per_class=20)
+        >>> from keras_action.data import load_jester
+        >>> root = write_synthetic_jester("synthetic", clips_per_class=20)
         >>> train = load_jester(root, split="train", num_segments=4, image_size=32)
-        >>> hard = write_synthetic_jester("/tmp/gestures", difficulty="hard")
+        >>> hard = write_synthetic_jester("gestures", difficulty="hard")
     """
     if num_classes % 2 or not 2 <= num_classes <= len(CLASS_NAMES):
         raise ValueError(f"num_classes must be even, 2 to {len(CLASS_NAMES)}")

@@ -81,8 +81,11 @@ def load_videos(source, *, class_names=None, training=False, flip=True, **option
         The dataset of `keras_action.data.build_dataset`.
 
     Example:
-        >>> train = load_videos("my_clips/", training=True, num_segments=8)
-        >>> train.class_names
+        (Not run as a test: it needs a folder of videos.)
+
+        >>> train = load_videos(  # doctest: +SKIP
+        ...     "my_clips/", training=True, num_segments=8)
+        >>> train.class_names  # doctest: +SKIP
         ['clap', 'wave']
     """
     return build_dataset(

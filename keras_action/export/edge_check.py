@@ -91,6 +91,11 @@ def check_edge(model):
 
     Example:
 
+    >>> from keras_action import build_model
+    >>> from keras_action.export import to_tflite
+    >>> model = build_model("mobilenet_v2", "action", num_classes=5,
+    ...                     num_segments=4, image_size=64)
+    >>> _ = to_tflite(model, "action.tflite")
     >>> report = check_edge("action.tflite")
     >>> report.problems
     []

@@ -154,6 +154,7 @@ class AnnotatedVideo:
 
     Example:
 
+    >>> frame = np.zeros((120, 160, 3), np.uint8)  # BGR, as OpenCV reads it
     >>> with AnnotatedVideo("annotated.mp4", fps=30) as video:
     ...     video.write(annotate(frame, "Swiping left", 0.93, 0.004))
     """

@@ -8,6 +8,8 @@ Android cannot run). With `streaming=True` a causal model becomes a file of
 one frame per call with its states instead (`keras_action.export.streaming`).
 """
 
+import contextlib
+import warnings
 from pathlib import Path
 
 import keras
@@ -200,10 +202,14 @@ def to_tflite(
 
     Example:
 
-    >>> model = build_model("mobilenet_v2", "action", num_classes=27)
-    >>> content = to_tflite(model, "action.tflite", class_names=names)
-    >>> causal = build_model("mobilenet_v2", "action", num_classes=27,
-    ...                      causal=True)
+    >>> from keras_action import build_model
+    >>> model = build_model("mobilenet_v2", "action", num_classes=3,
+    ...                     num_segments=4, image_size=64)
+    >>> content = to_tflite(model, "action.tflite",
+    ...                     class_names=["clap", "wave", "other"])
+    >>> causal = build_model("mobilenet_v2", "action", num_classes=3,
+    ...                      num_segments=4, image_size=64, causal=True)
+    >>> videos = np.random.uniform(0, 255, (2, 12, 64, 64, 3))
     >>> stream = to_tflite(causal, "action_stream.tflite", streaming=True,
     ...                    quantize="int8", representative_videos=videos)
     """
@@ -263,6 +269,20 @@ def _check_quantization(quantize, calibration, limit, streaming):
         )
 
 
+@contextlib.contextmanager
+def _without_calibrator_warning():
+    """TensorFlow's int8 calibrator runs on its own `tf.lite.Interpreter`, whose
+    deprecation warning nobody calling the converter can act on."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message=r"\s*Warning: tf\.lite\.Interpreter is deprecated",
+            category=UserWarning,
+        )
+        yield
+
+
+@_without_calibrator_warning()
 def _convert(function, quantize, samples=None, float_nodes=()):
     """Converts a `tf.function` with builtin ops only, quantized as asked.
 

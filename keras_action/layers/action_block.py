@@ -58,7 +58,7 @@ class ActionBlock(TemporalLayer):
 
     >>> frames = keras.random.uniform((2 * 8, 14, 14, 64))
     >>> block = ActionBlock(num_segments=8)
-    >>> block(frames).shape
+    >>> tuple(block(frames).shape)
     (16, 14, 14, 64)
     >>> block.count_params()  # 3·64 + 27 + 4·64·4 + 3·16 + 11·4 + 8 BN statistics
     1343

@@ -43,7 +43,7 @@ class ChannelExcitation(ReducedExcitation):
     Example:
 
     >>> frames = keras.random.uniform((2 * 8, 14, 14, 64))
-    >>> ChannelExcitation(num_segments=8)(frames).shape
+    >>> tuple(ChannelExcitation(num_segments=8)(frames).shape)
     (16, 14, 14, 64)
 
     Reference:

@@ -14,7 +14,7 @@ class FoldSegments(keras.layers.Layer):
 
     Example:
 
-    >>> FoldSegments()(keras.ops.zeros((2, 8, 32, 32, 3))).shape
+    >>> tuple(FoldSegments()(keras.ops.zeros((2, 8, 32, 32, 3))).shape)
     (16, 32, 32, 3)
     """
 

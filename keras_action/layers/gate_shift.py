@@ -57,7 +57,7 @@ class GateShift(TemporalLayer):
 
     >>> frames = keras.random.uniform((2 * 8, 14, 14, 64))
     >>> layer = GateShift(num_segments=8)
-    >>> layer(frames).shape
+    >>> tuple(layer(frames).shape)
     (16, 14, 14, 64)
     >>> layer.count_params()  # 29·64 + 2 trainable, 2·64 BN statistics
     1986

@@ -52,7 +52,7 @@ class MotionExcitation(ReducedExcitation):
     Example:
 
     >>> frames = keras.random.uniform((2 * 8, 14, 14, 64))
-    >>> MotionExcitation(num_segments=8)(frames, return_gate=True).shape
+    >>> tuple(MotionExcitation(num_segments=8)(frames, return_gate=True).shape)
     (16, 1, 1, 64)
 
     Reference:

@@ -30,7 +30,9 @@ class PixelNormalization(keras.layers.Layer):
 
     Example:
 
-    >>> PixelNormalization("tf")(keras.ops.full((1, 2, 2, 3), 255.0))[0, 0, 0]
+    >>> pixels = keras.ops.full((1, 2, 2, 3), 255.0)
+    >>> keras.ops.convert_to_numpy(PixelNormalization("tf")(pixels)[0, 0, 0])
+    array([1., 1., 1.], dtype=float32)
     """
 
     def __init__(self, mode="tf", **kwargs):

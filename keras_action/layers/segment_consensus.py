@@ -31,7 +31,7 @@ class SegmentConsensus(keras.layers.Layer):
 
     Example:
 
-    >>> SegmentConsensus(num_segments=8)(keras.ops.ones((16, 27))).shape
+    >>> tuple(SegmentConsensus(num_segments=8)(keras.ops.ones((16, 27))).shape)
     (2, 27)
 
     Reference:

@@ -58,7 +58,7 @@ class SMNetBlock(TemporalLayer):
     Example:
 
     >>> frames = keras.random.uniform((2 * 8, 14, 14, 64))
-    >>> SMNetBlock(num_segments=8)(frames).shape
+    >>> tuple(SMNetBlock(num_segments=8)(frames).shape)
     (16, 14, 14, 64)
 
     Reference:

@@ -49,7 +49,7 @@ class SMNetMotionExcitation(MotionExcitation):
     Example:
 
     >>> frames = keras.random.uniform((2 * 8, 14, 14, 64))
-    >>> SMNetMotionExcitation(num_segments=8)(frames).shape
+    >>> tuple(SMNetMotionExcitation(num_segments=8)(frames).shape)
     (16, 14, 14, 64)
 
     Reference:

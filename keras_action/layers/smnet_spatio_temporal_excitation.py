@@ -76,7 +76,7 @@ class SMNetSpatioTemporalExcitation(TemporalLayer):
     Example:
 
     >>> frames = keras.random.uniform((2 * 8, 14, 14, 64))
-    >>> SMNetSpatioTemporalExcitation(num_segments=8)(frames).shape
+    >>> tuple(SMNetSpatioTemporalExcitation(num_segments=8)(frames).shape)
     (16, 14, 14, 64)
 
     Reference:

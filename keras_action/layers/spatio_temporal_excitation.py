@@ -43,7 +43,7 @@ class SpatioTemporalExcitation(ExcitationLayer):
     Example:
 
     >>> frames = keras.random.uniform((2 * 8, 14, 14, 64))
-    >>> SpatioTemporalExcitation(num_segments=8)(frames).shape
+    >>> tuple(SpatioTemporalExcitation(num_segments=8)(frames).shape)
     (16, 14, 14, 64)
 
     Reference:

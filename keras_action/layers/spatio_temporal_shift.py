@@ -69,7 +69,7 @@ class SpatioTemporalShift(TemporalLayer):
     Example:
 
     >>> frames = keras.random.uniform((2 * 8, 14, 14, 64))
-    >>> SpatioTemporalShift(num_segments=8)(frames).shape
+    >>> tuple(SpatioTemporalShift(num_segments=8)(frames).shape)
     (16, 14, 14, 64)
 
     Reference:

@@ -80,7 +80,7 @@ class TemporalShift(TemporalLayer):
     Example:
 
     >>> frames = keras.random.uniform((2 * 8, 14, 14, 64))
-    >>> TemporalShift(num_segments=8)(frames).shape
+    >>> tuple(TemporalShift(num_segments=8)(frames).shape)
     (16, 14, 14, 64)
 
     Reference:

@@ -46,6 +46,7 @@ def initialize_like_torchvision(model, seed=None):
 
     Example:
 
+    >>> import keras_action
     >>> model = keras_action.build_model("mobilenet_v2", "tsm", num_classes=8,
     ...                                  num_segments=8, image_size=64)
     >>> initialize_like_torchvision(model)
@@ -87,6 +88,7 @@ def zero_init_residual(model):
 
     Example:
 
+    >>> import keras_action
     >>> model = keras_action.build_model("mobilenet_v2", "tsm", num_classes=8,
     ...                                  num_segments=8, image_size=64)
     >>> zero_init_residual(model)

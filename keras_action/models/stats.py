@@ -28,6 +28,7 @@ def model_stats(model):
 
     Example:
 
+    >>> from keras_action import build_model
     >>> stats = model_stats(build_model("mobilenet_v2", "tsm", num_classes=83))
     >>> stats["trainable_params"]
     2330195

@@ -80,11 +80,15 @@ def streaming_model(model, batch_size=1):
 
     Example:
 
+    >>> from keras_action import build_model
     >>> model = build_model("mobilenet_v2", "action", causal=True,
     ...                     num_classes=27, num_segments=8, image_size=224)
     >>> stream = streaming_model(model)
     >>> states = stream.initial_states()
-    >>> logits, states = stream.step(frame, states)  # frame (1, 224, 224, 3)
+    >>> frame = np.zeros((1, 224, 224, 3), "float32")
+    >>> logits, states = stream.step(frame, states)
+    >>> tuple(logits.shape)
+    (1, 27)
     """
     two_way = [layer.name for layer in _temporal_layers(model) if not layer.causal]
     if two_way:
@@ -184,6 +188,7 @@ def streaming_stats(stream):
 
     Example:
 
+    >>> from keras_action import build_model
     >>> model = build_model("mobilenet_v2", "action", causal=True,
     ...                     num_classes=27, image_size=224)
     >>> streaming_stats(model)["state_bytes"] <= 2**20

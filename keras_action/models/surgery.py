@@ -25,6 +25,7 @@ def insert_temporal_layers(model, factory, before):
 
     Example:
 
+    >>> from keras_action.layers import TemporalShift
     >>> backbone = keras.applications.MobileNetV2(
     ...     input_shape=(64, 64, 3), include_top=False, weights=None)
     >>> model = insert_temporal_layers(

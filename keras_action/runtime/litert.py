@@ -21,6 +21,11 @@ class LiteRTModel:
 
     Example:
 
+    >>> from keras_action import build_model
+    >>> from keras_action.export import to_tflite
+    >>> model = build_model("mobilenet_v2", "action", num_classes=5,
+    ...                     num_segments=4, image_size=64)
+    >>> _ = to_tflite(model, "action.tflite")
     >>> LiteRTModel("action.tflite").undelegated_ops()
     []
     """
@@ -109,8 +114,14 @@ class LiteRTRunner(LiteRTModel):
 
     Example:
 
+    >>> from keras_action import build_model
+    >>> from keras_action.export import to_tflite
+    >>> model = build_model("mobilenet_v2", "action", num_classes=5,
+    ...                     num_segments=4, image_size=64)
+    >>> _ = to_tflite(model, "action.tflite")
     >>> runner = LiteRTRunner("action.tflite", num_threads=2)
-    >>> logits = runner(clip)
+    >>> runner(np.zeros((4, 64, 64, 3), "float32")).shape  # a clip (T, H, W, 3)
+    (1, 5)
     """
 
     def __init__(self, model, num_threads=None, xnnpack=True):

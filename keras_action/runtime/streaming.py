@@ -32,9 +32,17 @@ class StreamingRunner(LiteRTModel):
 
     Example:
 
+    >>> from keras_action import build_model
+    >>> from keras_action.export import to_tflite
+    >>> model = build_model("mobilenet_v2", "action", num_classes=5,
+    ...                     num_segments=4, image_size=64, causal=True)
+    >>> _ = to_tflite(model, "action_stream.tflite", streaming=True)
     >>> runner = StreamingRunner("action_stream.tflite", num_threads=2)
-    >>> for frame in frames:  # (H, W, 3) pixels, every frame_stride-th
+    >>> frames = np.zeros((10, 64, 64, 3), "float32")  # every frame_stride-th
+    >>> for frame in frames:
     ...     probabilities = runner.step(frame)
+    >>> probabilities.shape
+    (5,)
     >>> runner.reset()
     """
 

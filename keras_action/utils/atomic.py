@@ -20,7 +20,8 @@ def atomic_path(path):
     ending, which some writers use to choose a format.
 
     Example:
-        >>> with atomic_path("run/model.keras") as partial:
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> with atomic_path("model.keras") as partial:
         ...     model.save(partial)
     """
     path = Path(path)

@@ -76,9 +76,13 @@ class LiveLine:
 
     Example:
 
+    In a log (not a terminal), a line is printed when the key changes:
+
     >>> line = LiveLine()
-    >>> for frame in frames:
+    >>> for name, probability in [("wave", 0.62), ("wave", 0.81), ("clap", 0.7)]:
     ...     line.update(f"{name} {probability:.0%}", key=name)
+    wave 62%
+    clap 70%
     >>> line.close()
     """
 
