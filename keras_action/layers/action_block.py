@@ -41,6 +41,9 @@ class ActionBlock(TemporalLayer):
             (`SpatioTemporalExcitation`), `"ce"` (`ChannelExcitation`) and
             `"me"` (`MotionExcitation`). Defaults to all three.
         causal: bool, read past frames only (see above). Defaults to `False`.
+        kernel_initializer: initializer of the convolutions of STE, CE and ME.
+            Defaults to `None`: PyTorch's default, uniform in ±1/√fan_in, as the
+            official code.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
@@ -67,6 +70,8 @@ class ActionBlock(TemporalLayer):
         - [Wang et al., "ACTION-Net: Multipath Excitation for Action
           Recognition", CVPR 2021](https://arxiv.org/abs/2103.07372)
     """
+
+    has_default_kernels = True
 
     def __init__(
         self,
@@ -97,7 +102,11 @@ class ActionBlock(TemporalLayer):
             dtype=self.dtype_policy,
             name="shift",
         )
-        options = dict(causal=self.causal, dtype=self.dtype_policy)
+        options = dict(
+            causal=self.causal,
+            kernel_initializer=self.kernel_initializer,
+            dtype=self.dtype_policy,
+        )
         path_layers = {
             "ce": lambda: ChannelExcitation(
                 self.num_segments, self.reduction, name="channel", **options

@@ -58,13 +58,33 @@ class TemporalLayer(keras.layers.Layer):
             The papers define two-way modules only; each layer's docstring
             states its causal form, a design choice of this project.
             Defaults to `False` (the papers' two-way modules).
+        kernel_initializer: for layers with `has_default_kernels`, the
+            initializer of every kernel that the official code leaves at
+            PyTorch's default (uniform in ±1/√fan_in, the default `None`).
+            Kernels with a designed start keep it: the learnable shift (TSM's
+            shift), GSM's gate (zeros), SMNet's temporal kernel (identity).
+            Other layers refuse it.
         **kwargs: standard `keras.layers.Layer` arguments.
     """
 
-    def __init__(self, num_segments, causal=False, **kwargs):
+    #: Whether the layer has kernels that start as PyTorch starts its
+    #: convolutions, which a `kernel_initializer` argument replaces.
+    has_default_kernels = False
+
+    def __init__(self, num_segments, causal=False, kernel_initializer=None, **kwargs):
         super().__init__(**kwargs)
         self.num_segments = positive_int("num_segments", num_segments)
         self.causal = bool(causal)
+        if kernel_initializer is not None and not self.has_default_kernels:
+            raise ValueError(
+                f"{type(self).__name__} has no kernel that `kernel_initializer` "
+                "would start (its weights, if any, have a designed start)."
+            )
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def kernel_initializer_or(self, default):
+        """`kernel_initializer`, or `default` (PyTorch's start) when it is `None`."""
+        return default if self.kernel_initializer is None else self.kernel_initializer
 
     def _check_input_shape(self, shape, whole_clips=True):
         if len(shape) != 4:
@@ -159,6 +179,13 @@ class TemporalLayer(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(num_segments=self.num_segments, causal=self.causal)
+        if self.has_default_kernels:
+            initializer = self.kernel_initializer
+            config["kernel_initializer"] = (
+                None
+                if initializer is None
+                else keras.initializers.serialize(initializer)
+            )
         return config
 
 
@@ -202,6 +229,7 @@ class ExcitationLayer(TemporalLayer):
     """
 
     per_pixel_gate = False
+    has_default_kernels = True
 
     def gate(self, inputs, training=None, states=None):
         """The mask; with `states` (a per-frame call), `(mask, new_states)`."""
@@ -270,7 +298,9 @@ class ReducedExcitation(ExcitationLayer):
             filters,
             1,
             use_bias=False,
-            kernel_initializer=torch_default_uniform(input_shape[-1]),
+            kernel_initializer=self.kernel_initializer_or(
+                torch_default_uniform(input_shape[-1])
+            ),
             dtype=self.dtype_policy,
             name=name,
         )

@@ -27,6 +27,9 @@ class ChannelExcitation(ReducedExcitation):
             mixes C/r channels. Defaults to 16; at least `reduction` input
             channels are needed.
         causal: bool, read past frames only (see above). Defaults to `False`.
+        kernel_initializer: initializer of the squeeze, temporal and expand
+            convolutions. Defaults to `None`: PyTorch's default, uniform in
+            ±1/√fan_in, as the official code.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
@@ -59,7 +62,7 @@ class ChannelExcitation(ReducedExcitation):
         self.temporal_kernel = self.add_weight(
             name="temporal_kernel",
             shape=(3, reduced, reduced),
-            initializer=torch_default_uniform(3 * reduced),
+            initializer=self.kernel_initializer_or(torch_default_uniform(3 * reduced)),
         )
         self.expand = self.pointwise(channels, "expand", (None, 1, 1, reduced))
 

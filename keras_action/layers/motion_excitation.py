@@ -35,6 +35,9 @@ class MotionExcitation(ReducedExcitation):
             C/r channels. Defaults to 16; at least `reduction` input channels
             are needed.
         causal: bool, read past frames only (see above). Defaults to `False`.
+        kernel_initializer: initializer of the squeeze, depthwise and expand
+            convolutions. Defaults to `None`: PyTorch's default, uniform in
+            ±1/√fan_in, as the official code.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
@@ -77,7 +80,7 @@ class MotionExcitation(ReducedExcitation):
             3,
             padding="same",
             use_bias=False,
-            depthwise_initializer=torch_default_uniform(9),
+            depthwise_initializer=self.kernel_initializer_or(torch_default_uniform(9)),
             dtype=self.dtype_policy,
             name="depthwise",
         )

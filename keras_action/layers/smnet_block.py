@@ -43,6 +43,9 @@ class SMNetBlock(TemporalLayer):
             one per channel).
         combination: `"sequential"` or `"parallel"`.
         causal: bool, read past frames only (see above). Defaults to `False`.
+        kernel_initializer: initializer of the convolutions of both parts but
+            the temporal kernel. Defaults to `None`: PyTorch's default, uniform
+            in ±1/√fan_in, as the official code.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
@@ -65,6 +68,8 @@ class SMNetBlock(TemporalLayer):
         - [Yang et al., "A Spatio-Temporal Motion Network for Action Recognition
           Based on Spatial Attention", Entropy 2022](https://doi.org/10.3390/e24030368)
     """
+
+    has_default_kernels = True
 
     def __init__(
         self,
@@ -90,6 +95,7 @@ class SMNetBlock(TemporalLayer):
             self.num_segments,
             self.groups,
             causal=self.causal,
+            kernel_initializer=self.kernel_initializer,
             dtype=self.dtype_policy,
             name="spatio_temporal",
         )
@@ -97,6 +103,7 @@ class SMNetBlock(TemporalLayer):
             self.num_segments,
             self.reduction,
             causal=self.causal,
+            kernel_initializer=self.kernel_initializer,
             dtype=self.dtype_policy,
             name="motion",
         )

@@ -34,6 +34,9 @@ class SMNetMotionExcitation(MotionExcitation):
             centred on zero (TEA). Defaults to `True`.
         causal: bool, read past frames only (see `MotionExcitation`).
             Defaults to `False`.
+        kernel_initializer: initializer of the squeeze, depthwise and expand
+            convolutions. Defaults to `None`: PyTorch's default, uniform in
+            ±1/√fan_in, as the official code.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:

@@ -62,6 +62,9 @@ class SMNetSpatioTemporalExcitation(TemporalLayer):
         attention_kernel_size: int, spatial size of the attention convolution.
             Defaults to 7.
         causal: bool, read past frames only (see above). Defaults to `False`.
+        kernel_initializer: initializer of the attention convolution (the
+            temporal kernel keeps its identity start). Defaults to `None`:
+            PyTorch's default, uniform in ±1/√fan_in, as the official code.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
@@ -85,6 +88,8 @@ class SMNetSpatioTemporalExcitation(TemporalLayer):
         - [Woo et al., "CBAM: Convolutional Block Attention Module", ECCV
           2018](https://arxiv.org/abs/1807.06521)
     """
+
+    has_default_kernels = True
 
     def __init__(
         self,
@@ -127,7 +132,9 @@ class SMNetSpatioTemporalExcitation(TemporalLayer):
             self.attention_kernel_size,
             padding="same",
             use_bias=False,
-            kernel_initializer=torch_default_uniform(2 * self.attention_kernel_size**2),
+            kernel_initializer=self.kernel_initializer_or(
+                torch_default_uniform(2 * self.attention_kernel_size**2)
+            ),
             dtype=self.dtype_policy,
             name="attention",
         )

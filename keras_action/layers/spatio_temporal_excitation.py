@@ -27,6 +27,9 @@ class SpatioTemporalExcitation(ExcitationLayer):
     Args:
         num_segments: int, frames per clip (T).
         causal: bool, read past frames only (see above). Defaults to `False`.
+        kernel_initializer: initializer of the 3×3×3 convolution. Defaults to
+            `None`: PyTorch's default, uniform in ±1/√fan_in, as the official
+            code.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
@@ -56,7 +59,9 @@ class SpatioTemporalExcitation(ExcitationLayer):
     def build(self, input_shape):
         super().build(input_shape)
         self.kernel = self.add_weight(
-            name="kernel", shape=(3, 3, 3, 1, 1), initializer=torch_default_uniform(27)
+            name="kernel",
+            shape=(3, 3, 3, 1, 1),
+            initializer=self.kernel_initializer_or(torch_default_uniform(27)),
         )
 
     def gate(self, inputs, training=None, states=None):

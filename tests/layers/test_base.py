@@ -99,3 +99,42 @@ def test_squeeze_and_expand_start_as_pytorch_starts_them(cls):
     for conv, fan_in in ((layer.squeeze, 64), (layer.expand, 64 // 16)):
         largest = np.abs(keras.ops.convert_to_numpy(conv.kernel)).max()
         assert 0.8 / np.sqrt(fan_in) < largest <= 1 / np.sqrt(fan_in), conv.name
+
+
+STARTED_AS_PYTORCH = [cls for cls in TEMPORAL_CLASSES if cls.has_default_kernels]
+
+
+def _designed_start(cls, path):
+    """Kernels that keep their designed start: the shift, SMNet's identity fusion."""
+    parts = path.split("/")
+    smnet_fusion = cls.__name__.startswith("SMNet") and parts[-1] == "temporal_kernel"
+    return "shift" in parts[:-1] or smnet_fusion
+
+
+@pytest.mark.parametrize("cls", STARTED_AS_PYTORCH, ids=lambda c: c.__name__)
+def test_kernel_initializer_starts_every_default_kernel_and_round_trips(cls):
+    frames = common.random_frames(channels=32)
+    layer = cls(num_segments=4, kernel_initializer="ones")
+    layer(frames)
+    kernels = {w.path: w for w in layer.weights if "kernel" in w.path.split("/")[-1]}
+    started = [p for p in kernels if not _designed_start(cls, p)]
+    assert started
+    for path in started:
+        assert np.all(keras.ops.convert_to_numpy(kernels[path]) == 1), path
+    for path in set(kernels) - set(started):
+        assert not np.all(keras.ops.convert_to_numpy(kernels[path]) == 1), path
+    config = layer.get_config()
+    assert config["kernel_initializer"]["class_name"] == "Ones"
+    restored = cls.from_config(config)
+    assert isinstance(restored.kernel_initializer, keras.initializers.Ones)
+    assert cls(num_segments=4).get_config()["kernel_initializer"] is None
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [cls for cls in TEMPORAL_CLASSES if not cls.has_default_kernels],
+    ids=lambda c: c.__name__,
+)
+def test_layers_without_default_kernels_refuse_a_kernel_initializer(cls):
+    with pytest.raises(ValueError, match=f"{cls.__name__} has no kernel"):
+        cls(num_segments=4, kernel_initializer="ones")
