@@ -1,10 +1,11 @@
-"""PyTorch re-implementation of the official TSM / ACTION-Net networks, for tests.
+"""PyTorch re-implementation of the official TSM / ACTION-Net / GSM networks, for tests.
 
 Written with plain `torch.nn` from the published definitions (TSM's
 `ops/temporal_shift.py` and `archs/mobilenet_v2.py`, ACTION-Net's
-`models/action.py`, torchvision's ResNet-50 and TSN's average consensus), so
-that module names, and therefore checkpoint keys, are the official ones. It
-shares no code with keras_action.
+`models/action.py`, GSM's `gsm.py`, torchvision's ResNets and TSN's average
+consensus; see `../shared/docs/temporal-modules.md`), so that module names,
+and therefore checkpoint keys, are the official ones. It shares no code with
+keras_action.
 """
 
 import torch
@@ -45,6 +46,13 @@ class Action(nn.Module):
         c = net.in_channels
         r = c // 16
         self.action_shift = nn.Conv1d(c, c, 3, padding=1, groups=c, bias=False)
+        # Started as TSM's shift: taps (t - 1, t, t + 1) of each channel.
+        fold = c // shift_div
+        with torch.no_grad():
+            self.action_shift.weight.zero_()
+            self.action_shift.weight[:fold, 0, 2] = 1  # out[t] = x[t + 1]
+            self.action_shift.weight[fold : 2 * fold, 0, 0] = 1  # out[t] = x[t - 1]
+            self.action_shift.weight[2 * fold :, 0, 1] = 1  # out[t] = x[t]
         self.action_p1_conv1 = nn.Conv3d(1, 1, 3, padding=1, bias=False)
         self.action_p2_squeeze = nn.Conv2d(c, r, 1, bias=False)
         self.action_p2_conv1 = nn.Conv1d(r, r, 3, padding=1, bias=False)
@@ -79,6 +87,40 @@ class Action(nn.Module):
         )
 
         return self.net(xs * m1 + xs + xs * m2 + xs + xs * m3 + xs)
+
+
+class GateShift(nn.Module):
+    """GSM on folded frames `(N·T, C, H, W)`, C divisible by 4."""
+
+    def __init__(self, channels, n_segment):
+        super().__init__()
+        self.n_segment = n_segment
+        self.bn = nn.BatchNorm3d(channels)
+        self.gate = nn.Conv3d(channels, 2, 3, padding=1, groups=2)
+        nn.init.zeros_(self.gate.weight)
+        nn.init.zeros_(self.gate.bias)
+
+    @staticmethod
+    def _interleave(half):
+        """New channel 2k + j <- old channel j·C/4 + k (C/2 viewed as (2, C/4))."""
+        n, c, t, h, w = half.shape
+        return half.view(n, 2, c // 2, t, h, w).transpose(1, 2).reshape(n, c, t, h, w)
+
+    def forward(self, x):
+        nt, c, h, w = x.shape
+        clips = x.view(nt // self.n_segment, self.n_segment, c, h, w).transpose(1, 2)
+        gates = torch.tanh(self.gate(torch.relu(self.bn(clips))))  # (N, 2, T, H, W)
+        halves = []
+        for index, half in enumerate(clips.split(c // 2, dim=1)):
+            gated = gates[:, index : index + 1] * half
+            moved = torch.zeros_like(gated)
+            if index == 0:  # backward: y[t + 1]
+                moved[:, :, :-1] = gated[:, :, 1:]
+            else:  # forward: y[t - 1]
+                moved[:, :, 1:] = gated[:, :, :-1]
+            halves.append(self._interleave(moved + half - gated))
+        out = torch.cat(halves, dim=1)
+        return out.transpose(1, 2).reshape(nt, c, h, w)
 
 
 def _conv_bn(inp, oup, kernel, stride):
@@ -169,9 +211,12 @@ class Bottleneck(nn.Module):
 
 
 class ResNet50(nn.Module):
-    """torchvision's ResNet-50, `fc` replaced by dropout as TSN does."""
+    """torchvision's ResNet-50 (or another depth), `fc` replaced by dropout as
+    TSN does."""
 
-    def __init__(self, dropout=0.5):
+    STAGES = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3), 152: (3, 8, 36, 3)}
+
+    def __init__(self, dropout=0.5, depth=50):
         super().__init__()
         self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
@@ -179,7 +224,8 @@ class ResNet50(nn.Module):
         self.maxpool = nn.MaxPool2d(3, 2, 1)
         inplanes = 64
         for index, (planes, blocks, stride) in enumerate(
-            ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)), start=1
+            zip((64, 128, 256, 512), self.STAGES[depth], (1, 2, 2, 2), strict=True),
+            start=1,
         ):
             layer = [Bottleneck(inplanes, planes, stride)]
             layer += [Bottleneck(planes * 4, planes) for _ in range(blocks - 1)]
@@ -197,13 +243,22 @@ class ResNet50(nn.Module):
 
 
 def wrap_residual_convs(base_model, wrapper):
-    """Official "blockres" placement: wraps the first conv of residual branches."""
+    """Official "blockres" placement: wraps the first conv of residual branches.
+
+    In a ResNet whose third stage has 23 or more bottlenecks, only every
+    second bottleneck of each stage (`n_round = 2`).
+    """
+    if isinstance(base_model, ResNet50):
+        n_round = 2 if len(base_model.layer3) >= 23 else 1
+        for index in range(1, 5):
+            for number, block in enumerate(getattr(base_model, f"layer{index}")):
+                if number % n_round == 0:
+                    block.conv1 = wrapper(block.conv1)
+        return
     for module in base_model.modules():
-        if isinstance(module, InvertedResidual):
-            if len(module.conv) == 8 and module.use_res_connect:
-                module.conv[0] = wrapper(module.conv[0])
-        elif isinstance(module, Bottleneck):
-            module.conv1 = wrapper(module.conv1)
+        expands = isinstance(module, InvertedResidual) and len(module.conv) == 8
+        if expands and module.use_res_connect:
+            module.conv[0] = wrapper(module.conv[0])
 
 
 class TSN(nn.Module):
