@@ -43,6 +43,14 @@ def test_trainable_parameters_follow_the_published_formula(channels, expected):
     assert trainable == formula == expected
 
 
+def test_multiply_adds_per_frame_counted_by_hand():
+    """C = 64, r = 4, 7×7: shift 49·3·64 = 9,408; STE 49·27 = 1,323; CE on the
+    pooled vector 2·64·4 + 3·4² = 560; ME 49·(64·4 + 9·4) + 4·64 = 14,564."""
+    block = ActionBlock(8)
+    block.build((None, 7, 7, 64))
+    assert block.count_multiply_adds((None, 7, 7, 64)) == 9_408 + 1_323 + 560 + 14_564
+
+
 @pytest.mark.parametrize("path", ["ste", "ce", "me"])
 def test_a_single_path_is_shift_then_that_path(path):
     frames = common.random_frames(channels=32)
