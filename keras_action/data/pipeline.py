@@ -52,6 +52,10 @@ class ClipConfig:
             raise ValueError(
                 f"crop_area must be one of {CROP_AREAS}, got {self.crop_area!r}"
             )
+        if not 0 < self.crop_fraction <= 1:
+            raise ValueError(
+                f"crop_fraction must be in (0, 1], got {self.crop_fraction}"
+            )
         if not self.scales or not all(0 < scale <= 1 for scale in self.scales):
             raise ValueError(
                 f"crop scales must be fractions in (0, 1], got {self.scales}"
@@ -469,6 +473,7 @@ def build_dataset(
     batch_size=32,
     num_clips=1,
     num_crops=1,
+    crop_fraction=augment.EVAL_CROP_FRACTION,
     flip=False,
     on_error=None,
     shuffle=None,
@@ -492,6 +497,10 @@ def build_dataset(
         batch_size: clips per batch, or `None` for unbatched clips.
         num_clips: evaluation clips per video (`K`, evenly spread offsets).
         num_crops: evaluation crops per clip, 1 (centre) or 3.
+        crop_fraction: side of the evaluation crops relative to the frame's
+            shorter side: 224/256 (TSN's centre crop, the default), or 1 for
+            the whole shorter side (the official test scripts' 256² crops
+            with `image_size=256`).
         flip: random horizontal flips of whole clips when training.
         on_error: `"skip"` drops (and counts) unreadable samples, `"raise"`
             stops with an error naming the file; `None` skips when training
@@ -525,6 +534,7 @@ def build_dataset(
         training=training,
         num_clips=num_clips,
         num_crops=num_crops,
+        crop_fraction=crop_fraction,
         flip=flip,
         dtype=dtype,
         frame_stride=frame_stride,

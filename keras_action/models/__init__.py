@@ -7,6 +7,7 @@ from keras_action.models.initialization import (
     zero_init_residual,
 )
 from keras_action.models.modules import MODULES, temporal_module
+from keras_action.models.resize import with_image_size
 from keras_action.models.stats import model_stats
 from keras_action.models.streaming import (
     StreamingModel,
@@ -27,4 +28,5 @@ __all__ = [
     "streaming_model",
     "streaming_stats",
     "temporal_module",
+    "with_image_size",
 ]

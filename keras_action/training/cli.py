@@ -6,7 +6,7 @@ import functools
 import sys
 from pathlib import Path
 
-from keras_action.data.views import CROP_AREAS
+from keras_action.data.views import CROP_AREAS, EVAL_CROP_FRACTION
 from keras_action.models.backbones import BACKBONES
 from keras_action.models.modules import MODULES
 from keras_action.training import reports
@@ -18,7 +18,11 @@ from keras_action.training.recipe import (
     choose_recipe,
     recipe_settings,
 )
-from keras_action.utils.console import DefaultsHelpFormatter, run_reporting_errors
+from keras_action.utils.console import (
+    DefaultsHelpFormatter,
+    positive_int,
+    run_reporting_errors,
+)
 
 #: `--demo`: synthetic time-reversed pairs, small frames, CPU-sized budget.
 DEMO = {
@@ -323,6 +327,19 @@ def add_evaluate_arguments(parser):
     add("--clips", type=int, default=1, help="clips per video (K)")
     add("--crops", type=int, default=1, choices=(1, 3), help="crops per clip")
     add(
+        "--image-size",
+        type=positive_int,
+        help="evaluate a .keras model at this frame size (default: its own); "
+        "the official test scripts: --clips 10 --crops 3 --image-size 256 "
+        "--crop-fraction 1",
+    )
+    add(
+        "--crop-fraction",
+        type=float,
+        default=EVAL_CROP_FRACTION,
+        help="crop side / shorter side: 224/256 (TSN's centre crop), 1 (all of it)",
+    )
+    add(
         "--frame-stride",
         type=int,
         help="dense sampling at this stride (as the model was trained); "
@@ -361,6 +378,8 @@ def _evaluate(arguments):
         batch_size=arguments.batch_size,
         output=arguments.output,
         frame_stride=arguments.frame_stride,
+        image_size=arguments.image_size,
+        crop_fraction=arguments.crop_fraction,
     )
     rows = [
         {"name": name, "accuracy": "-" if acc is None else f"{100 * acc:.1f}%"}

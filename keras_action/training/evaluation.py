@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_action.data.views import EVAL_CROP_FRACTION
 from keras_action.utils.numerics import softmax
 
 
@@ -71,17 +72,24 @@ def classification_metrics(scores, labels, class_names):
     }
 
 
-def load_predictor(path):
+def load_predictor(path, image_size=None):
     """`(predict, num_segments, image_size, num_classes)` for a `.keras` or
     `.tflite` model.
 
-    `predict` maps clips `(B, T, H, W, 3)` to logits `(B, K)`.
+    `predict` maps clips `(B, T, H, W, 3)` to logits `(B, K)`. With
+    `image_size`, a `.keras` model is rebuilt to take frames of that size
+    (`keras_action.models.with_image_size`); a `.tflite` file's size is fixed.
     """
     path = str(path)
     if path.endswith(".tflite"):
         from keras_action.runtime import LiteRTRunner
 
         runner = LiteRTRunner(path)
+        if image_size not in (None, runner.image_size):
+            raise ValueError(
+                f"{path} takes {runner.image_size}² frames, fixed in the file: "
+                f"export the model at {image_size}² to evaluate it there"
+            )
 
         def predict(clips):
             return np.concatenate([runner(clip) for clip in clips])
@@ -90,6 +98,10 @@ def load_predictor(path):
     import keras
 
     model = keras.saving.load_model(path)
+    if image_size is not None and image_size != model.input_shape[2]:
+        from keras_action.models import with_image_size
+
+        model = with_image_size(model, image_size)
     _, segments, size, _, _ = model.input_shape
     return model.predict_on_batch, segments, size, model.output_shape[-1]
 
@@ -105,6 +117,8 @@ def evaluate(
     batch_size=8,
     output=None,
     frame_stride=None,
+    image_size=None,
+    crop_fraction=EVAL_CROP_FRACTION,
 ):
     """Evaluates a `.keras` or `.tflite` model on a dataset split.
 
@@ -112,6 +126,11 @@ def evaluate(
     `metrics.json` and `confusion_matrix.png` to `output` (default: a folder
     `eval_<split>` beside the model). `frame_stride` samples densely (the
     stride a model trained with `--frame-stride` expects); `None`: TSN.
+    `image_size` evaluates a `.keras` model at another frame size than it was
+    built for, and `crop_fraction` sets the crops' side relative to the
+    shorter side (default 224/256). The official test scripts' views are
+    `num_clips=10, num_crops=3, image_size=256, crop_fraction=1`: three 256²
+    crops of frames scaled to a shorter side of 256, ten clips.
 
     Returns:
         The metrics dict (`top1`, `top5`, `per_class`, `confusion`, ...), and
@@ -138,7 +157,7 @@ def evaluate(
             f"{len(samples)}: there is no accuracy to report; use "
             "`keras-action predict` to classify them"
         )
-    predict, segments, size, num_classes = load_predictor(model_path)
+    predict, segments, size, num_classes = load_predictor(model_path, image_size)
     if num_classes != len(samples.class_names):
         raise ValueError(
             f"{model_path} scores {num_classes} classes but {dataset} ({data_dir}) "
@@ -155,6 +174,7 @@ def evaluate(
         num_crops=num_crops,
         frame_stride=frame_stride,
         name=split,
+        crop_fraction=crop_fraction,
     )
     scores, labels = predict_scores(predict, clips)
     metrics = classification_metrics(scores, labels, samples.class_names)
@@ -163,6 +183,8 @@ def evaluate(
         split=split,
         clips=num_clips,
         crops=num_crops,
+        image_size=size,
+        crop_fraction=crop_fraction,
         skipped_samples=int(clips.skipped.count),
         class_names=list(samples.class_names),
     )

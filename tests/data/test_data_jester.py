@@ -80,6 +80,33 @@ def test_several_clips_and_three_crops(synthetic_root):
     assert not np.array_equal(clips[:, 0], clips[:, 1])  # the crops differ
 
 
+@pytest.mark.parametrize(
+    "crop_fraction, side, starts", [(1.0, 48, (0, 8, 16)), (0.5, 24, (0, 20, 40))]
+)
+def test_three_crops_of_a_fraction_of_the_shorter_side(
+    tmp_path, crop_fraction, side, starts
+):
+    """The official test scripts' view (`crop_fraction=1`): three squares of the
+    whole shorter side, left, centre and right along the longer one. Columns
+    of the 48×64 frame hold 4·x, so each crop's mean tells where it starts."""
+    frame = np.broadcast_to(
+        4 * np.arange(64, dtype=np.uint8)[None, :, None], (48, 64, 3)
+    )
+    root = make_jester(tmp_path, {0: ("Swiping Left", [frame] * 4)})
+    dataset = data.load_jester(
+        root,
+        "validation",
+        num_segments=2,
+        image_size=side,
+        num_crops=3,
+        crop_fraction=crop_fraction,
+    )
+    clips, _ = collect(dataset)
+    assert clips.shape == (1, 3, 2, side, side, 3)
+    expected = [4 * (start + (side - 1) / 2) for start in starts]
+    np.testing.assert_allclose(clips[0].mean(axis=(1, 2, 3, 4)), expected, atol=2)
+
+
 def test_same_crop_for_every_frame_of_a_clip(tmp_path):
     noise = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
     root = make_jester(tmp_path, {i: ("Swiping Left", [noise] * 6) for i in range(8)})

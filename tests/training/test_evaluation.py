@@ -98,3 +98,31 @@ def test_metrics_check_classes_and_labels():
         classification_metrics(scores, np.array([0, 1]), ["a", "b"])
     with pytest.raises(ValueError, match="1 of 2 clips have no label"):
         classification_metrics(scores, np.array([0, -1]), ["a", "b", "c"])
+
+
+def test_evaluate_at_the_official_test_view(four_classes, tmp_path):
+    """A .keras model rebuilt at another frame size; three whole-shorter-side
+    crops. A .tflite file's frame size is fixed: asking another is an error."""
+    from keras_action.training.evaluation import evaluate
+
+    model = tiny_model(tmp_path / "four.keras", 4)
+    metrics = evaluate(
+        model,
+        four_classes,
+        num_clips=2,
+        num_crops=3,
+        image_size=48,
+        crop_fraction=1.0,
+        output=tmp_path / "eval",
+    )
+    assert (metrics["image_size"], metrics["crop_fraction"]) == (48, 1.0)
+    assert (metrics["clips"], metrics["crops"]) == (2, 3)
+    assert metrics["num_samples"] > 0
+
+    from keras_action.export import to_tflite
+    from keras_action.models import build_model
+
+    tflite = tmp_path / "four.tflite"
+    to_tflite(build_model("mobilenet_v2", "tsn", 4, 4, image_size=32), tflite)
+    with pytest.raises(ValueError, match=r"32² frames, fixed in the file.*48²"):
+        evaluate(tflite, four_classes, image_size=48, output=tmp_path / "e2")
