@@ -88,17 +88,27 @@ def test_layers_without_an_official_layout_say_so(cls):
         layer.torch_weights("module")
 
 
-@pytest.mark.parametrize(
-    "cls", [layers.ChannelExcitation, layers.MotionExcitation], ids=lambda c: c.__name__
-)
-def test_squeeze_and_expand_start_as_pytorch_starts_them(cls):
-    """Uniform in ±1/√fan_in, as the official modules' `nn.Conv2d` defaults;
-    Keras' Glorot would give the squeeze a 2.4× larger bound."""
-    layer = cls(num_segments=4)
+#: PyTorch's fan-in of each default-started kernel of the official modules
+#: (in_channels · kernel elements per output), for C = 64 and r = 4.
+TORCH_FAN_IN = {
+    "ChannelExcitation": {"squeeze": 64, "temporal_kernel": 3 * 4, "expand": 4},
+    "MotionExcitation": {"squeeze": 64, "depthwise": 9, "expand": 4},
+    "SpatioTemporalExcitation": {"kernel": 27},
+    "SMNetSpatioTemporalExcitation": {"attention": 2 * 7 * 7},
+}
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_FAN_IN))
+def test_default_kernels_start_as_pytorch_starts_them(name):
+    """Uniform in ±1/√fan_in with PyTorch's fan-in, as the official modules'
+    default `nn.Conv*` starts; Keras' Glorot would give CE's squeeze a 2.4×
+    larger bound, Keras' fan-in a depthwise kernel r times a smaller one."""
+    layer = getattr(layers, name)(num_segments=4)
     layer(np.zeros((8, 4, 4, 64), "float32"))
-    for conv, fan_in in ((layer.squeeze, 64), (layer.expand, 64 // 16)):
-        largest = np.abs(keras.ops.convert_to_numpy(conv.kernel)).max()
-        assert 0.8 / np.sqrt(fan_in) < largest <= 1 / np.sqrt(fan_in), conv.name
+    for part, fan_in in TORCH_FAN_IN[name].items():
+        (kernel,) = [w for w in layer.weights if part in w.path.split("/")[-2:]]
+        largest = np.abs(keras.ops.convert_to_numpy(kernel)).max()
+        assert 0.8 / np.sqrt(fan_in) < largest <= 1 / np.sqrt(fan_in), kernel.path
 
 
 STARTED_AS_PYTORCH = [cls for cls in TEMPORAL_CLASSES if cls.has_default_kernels]
