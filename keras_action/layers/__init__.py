@@ -4,6 +4,7 @@ from keras_action.layers.action_block import ActionBlock
 from keras_action.layers.channel_excitation import ChannelExcitation
 from keras_action.layers.fold_segments import FoldSegments
 from keras_action.layers.gate_shift import GateShift
+from keras_action.layers.hard_swish import HardSwish
 from keras_action.layers.motion_excitation import MotionExcitation
 from keras_action.layers.pixel_normalization import PixelNormalization
 from keras_action.layers.segment_consensus import SegmentConsensus
@@ -21,6 +22,7 @@ __all__ = [
     "ChannelExcitation",
     "FoldSegments",
     "GateShift",
+    "HardSwish",
     "MotionExcitation",
     "PixelNormalization",
     "SMNetBlock",

@@ -267,8 +267,9 @@ class ReducedExcitation(ExcitationLayer):
 
     Args:
         num_segments: int, frames per clip (T).
-        reduction: int, channel reduction ratio r. Defaults to 16; the input
-            needs at least `reduction` channels.
+        reduction: int, channel reduction ratio r. Defaults to 16. The path
+            has `C // r` channels, and at least one: narrow backbones (e.g.
+            MobileNetV2 at width 0.35) have blocks of fewer than 16 channels.
         causal: bool, read past frames only. Defaults to `False`.
         **kwargs: standard `keras.layers.Layer` arguments.
     """
@@ -277,18 +278,9 @@ class ReducedExcitation(ExcitationLayer):
         super().__init__(num_segments, causal=causal, **kwargs)
         self.reduction = positive_int("reduction", reduction)
 
-    def build(self, input_shape):
-        super().build(input_shape)
-        channels = input_shape[-1]
-        if channels is not None and self.reduced_channels(input_shape) < 1:
-            raise ValueError(
-                f"{self.name}: {channels} channels are too few for "
-                f"reduction={self.reduction}; at least {self.reduction} are needed."
-            )
-
     def reduced_channels(self, input_shape):
-        """`C/r`: the channels of the path for inputs of `input_shape`."""
-        return input_shape[-1] // self.reduction
+        """`C // r`, at least 1: the channels of the path for `input_shape`."""
+        return max(input_shape[-1] // self.reduction, 1)
 
     def pointwise(self, filters, name, input_shape):
         """A built bias-free 1×1 convolution with `filters` outputs, started

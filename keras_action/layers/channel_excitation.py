@@ -24,8 +24,7 @@ class ChannelExcitation(ReducedExcitation):
     Args:
         num_segments: int, frames per clip (T).
         reduction: int, channel reduction ratio r: the temporal convolution
-            mixes C/r channels. Defaults to 16; at least `reduction` input
-            channels are needed.
+            mixes `C // r` channels, at least one. Defaults to 16.
         causal: bool, read past frames only (see above). Defaults to `False`.
         kernel_initializer: initializer of the squeeze, temporal and expand
             convolutions. Defaults to `None`: PyTorch's default, uniform in

@@ -32,8 +32,7 @@ class MotionExcitation(ReducedExcitation):
     Args:
         num_segments: int, frames per clip (T).
         reduction: int, channel reduction ratio r: frames are differenced on
-            C/r channels. Defaults to 16; at least `reduction` input channels
-            are needed.
+            `C // r` channels, at least one. Defaults to 16.
         causal: bool, read past frames only (see above). Defaults to `False`.
         kernel_initializer: initializer of the squeeze, depthwise and expand
             convolutions. Defaults to `None`: PyTorch's default, uniform in

@@ -6,31 +6,44 @@ from collections.abc import Callable
 
 import keras
 
+from keras_action.layers.hard_swish import HardSwish
 from keras_action.models.mobilenet_v2_torch import MobileNetV2Torch
 from keras_action.models.resnet_torch import ResNet50Torch
 
 
 @dataclasses.dataclass(frozen=True)
 class Backbone:
-    """A backbone constructor, its pixel normalisation, and where modules go."""
+    """A backbone constructor, its pixel normalisation, and where modules go.
+
+    `width_multiplier`: the constructor takes `alpha` (MobileNets' width).
+    """
 
     constructor: Callable
     normalization: str
     insertion_points: Callable
+    width_multiplier: bool = False
 
 
-def mobilenet_v2_insertion_points(model, stages=None):
+def mobilenet_insertion_points(model, stages=None):
     """Expansion convs of the inverted residual blocks that have a residual add.
 
-    These are the 10 blocks where the official code wraps the 1×1 expansion.
+    MobileNetV2 (`block_N_…`): the 10 blocks where the official code wraps the
+    1×1 expansion. MobileNetV3 (`expanded_conv_N_…`), by the same rule, the
+    residual blocks that have an expansion conv: 6 in the small network, 9 in
+    the large one (its first block adds its input but has no expansion).
     """
     if stages is not None:
-        raise ValueError("`stages` applies to ResNet backbones only, not MobileNetV2.")
+        raise ValueError("`stages` applies to ResNet backbones only, not MobileNets.")
     names = {layer.name for layer in model.layers}
-    blocks = [re.fullmatch(r"block_(\d+)_add", name) for name in names]
+    pattern = re.compile(r"(block|expanded_conv)_(\d+)_add")
+    blocks = [match for name in names if (match := pattern.fullmatch(name))]
     return sorted(
-        (f"block_{match[1]}_expand" for match in blocks if match),
-        key=lambda name: int(name.split("_")[1]),
+        (
+            f"{match[1]}_{match[2]}_expand"
+            for match in blocks
+            if f"{match[1]}_{match[2]}_expand" in names
+        ),
+        key=lambda name: int(name.split("_")[-2]),
     )
 
 
@@ -66,12 +79,50 @@ def resnet_insertion_points(model, stages=None):
     ]
 
 
+def _mobilenet_v3(constructor, minimalistic):
+    """MobileNetV3 without its built-in rescaling (`build_model` normalises
+    pixels itself: "tf", the [-1, 1] that the rescaling computes), its
+    hard-swish activations as `HardSwish`, which int8 XNNPACK runs."""
+
+    def build(**options):
+        model = constructor(
+            include_preprocessing=False, minimalistic=minimalistic, **options
+        )
+        return keras.models.clone_model(model, clone_function=_edge_hard_swish)
+
+    return build
+
+
+def _edge_hard_swish(layer):
+    """`HardSwish` for a hard-swish `Activation`; every other layer itself."""
+    config = layer.get_config() if isinstance(layer, keras.layers.Activation) else {}
+    if config.get("activation") in ("hard_silu", "hard_swish"):
+        return HardSwish(name=layer.name)
+    return layer
+
+
 BACKBONES = {
     "mobilenet_v2": Backbone(
-        keras.applications.MobileNetV2, "tf", mobilenet_v2_insertion_points
+        keras.applications.MobileNetV2,
+        "tf",
+        mobilenet_insertion_points,
+        width_multiplier=True,
     ),
+    **{
+        f"mobilenet_v3_{size}{suffix}": Backbone(
+            _mobilenet_v3(constructor, minimalistic=bool(suffix)),
+            "tf",
+            mobilenet_insertion_points,
+            width_multiplier=True,
+        )
+        for size, constructor in (
+            ("small", keras.applications.MobileNetV3Small),
+            ("large", keras.applications.MobileNetV3Large),
+        )
+        for suffix in ("", "_minimalistic")
+    },
     "mobilenet_v2_torch": Backbone(
-        MobileNetV2Torch, "torch", mobilenet_v2_insertion_points
+        MobileNetV2Torch, "torch", mobilenet_insertion_points
     ),
     "resnet50": Backbone(keras.applications.ResNet50, "caffe", resnet_insertion_points),
     "resnet50_torch": Backbone(ResNet50Torch, "torch", resnet_insertion_points),

@@ -29,6 +29,7 @@ def build_model(
     shift_div=8,
     reduction=16,
     causal=False,
+    alpha=1.0,
 ):
     """Builds a TSN-style video classifier with temporal modules in its backbone.
 
@@ -40,10 +41,13 @@ def build_model(
     float32, also under a mixed-precision policy.
 
     Args:
-        backbone: `"mobilenet_v2"`, `"resnet50"`, `"resnet101"`, `"resnet152"`
-            (`keras.applications`), or the layouts of the official PyTorch
-            checkpoints: `"mobilenet_v2_torch"` (`MobileNetV2Torch`) and
-            `"resnet50_torch"` (`ResNet50Torch`, torchvision's).
+        backbone: `"mobilenet_v2"`, `"mobilenet_v3_small"`,
+            `"mobilenet_v3_large"` (and their `"…_minimalistic"` forms, without
+            squeeze-excitation and hard-swish), `"resnet50"`, `"resnet101"`,
+            `"resnet152"` (`keras.applications`), or the layouts of the
+            official PyTorch checkpoints: `"mobilenet_v2_torch"`
+            (`MobileNetV2Torch`) and `"resnet50_torch"` (`ResNet50Torch`,
+            torchvision's).
         module: `"action"`, `"tsm"`, `"tsn"`, `"ste"`, `"ce"`, `"me"`,
             `"gsm"` (`GateShift`), `"stsm"` (`SpatioTemporalShift`), `"smnet"`
             (`SMNetBlock`), or a factory `channels -> keras.layers.Layer` (see
@@ -68,6 +72,9 @@ def build_model(
             for frame t depends on frames <= t only. Such a model trains like
             any other and `keras_action.streaming_model` turns it into a
             per-frame model with the same weights. Defaults to `False`.
+        alpha: float, the width multiplier of the MobileNet backbones (0.35 to
+            1.4 for MobileNetV2; ImageNet weights exist for some widths only,
+            as `keras.applications` says). Defaults to 1.0.
 
     Returns:
         A functional `keras.Model`.
@@ -82,7 +89,7 @@ def build_model(
     _check_arguments(num_classes, num_segments, image_size, dropout)
     spec = get_backbone(backbone)
     mode = _normalization_mode(normalization, spec.normalization)
-    frame_model = _frame_model(spec, backbone, image_size, weights)
+    frame_model = _frame_model(spec, backbone, image_size, weights, alpha)
     factory = temporal_module(module, num_segments, shift_div, reduction, causal)
     if factory is not None:
         frame_model = insert_temporal_layers(
@@ -131,14 +138,21 @@ def _normalization_mode(normalization, default):
     return mode
 
 
-def _frame_model(spec, backbone, image_size, weights):
+def _frame_model(spec, backbone, image_size, weights, alpha):
     """The backbone; an offline ImageNet download becomes an `OSError` that says why."""
+    options = {"alpha": float(alpha)} if spec.width_multiplier else {}
+    if not spec.width_multiplier and alpha != 1.0:
+        raise ValueError(
+            f"`alpha` (the width multiplier) applies to MobileNet backbones, "
+            f"not {backbone!r}; got {alpha!r}."
+        )
     try:
         return spec.constructor(
             input_shape=(image_size, image_size, 3),
             include_top=False,
             weights=weights,
             pooling="avg",
+            **options,
         )
     except Exception as error:
         # Keras reports a failed download as a bare `Exception`.

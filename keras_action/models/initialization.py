@@ -18,7 +18,7 @@ from keras_action.layers.base import TemporalLayer
 
 #: Name endings of the last BatchNorm of a residual branch, by backbone
 #: family: MobileNetV2's projection, a ResNet bottleneck's third convolution.
-_BRANCH_END_SUFFIXES = ("_project_BN", "_3_bn")
+_BRANCH_END_SUFFIXES = ("_project_BN", "_project_bn", "_3_bn")
 
 #: torchvision's `kaiming_normal_(mode="fan_out", nonlinearity="relu")`. Keras
 #: counts a depthwise kernel's fan-out per channel (kh·kw·multiplier), which is
@@ -72,8 +72,9 @@ def zero_init_residual(model):
     from random weights starts as a shallow one (Goyal et al., 2017; the
     `zero_init_residual` option of torchvision's ResNets). The branch still
     learns: the zero scale gets gradients. Branches are found by their `Add`
-    layer `<block>_add` and the BatchNorm `<block>_project_BN` (MobileNetV2) or
-    `<block>_3_bn` (ResNet); a shortcut's own BatchNorm keeps its start.
+    layer `<block>_add` and the BatchNorm `<block>_project_BN` (MobileNetV2),
+    `<block>_project_bn` (MobileNetV3) or `<block>_3_bn` (ResNet); a
+    shortcut's own BatchNorm keeps its start.
 
     Measured on the realistic synthetic gestures (docs/training.md, "Fourth
     round"): without it, MobileNetV2 ACTION-Net from random weights stayed

@@ -76,6 +76,12 @@ def add_train_arguments(parser):
     add("--dataset", default="jester", choices=sorted(SCHEDULES), help="layout")
     add("--backbone", default=defaults.backbone, choices=BACKBONES, help="2-D CNN")
     add(
+        "--alpha",
+        type=float,
+        default=defaults.alpha,
+        help="width multiplier of the MobileNet backbones (e.g. 0.35-1.4)",
+    )
+    add(
         "--module",
         default=defaults.module,
         choices=MODULES,

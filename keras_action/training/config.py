@@ -10,6 +10,7 @@ class TrainConfig:
     Defaults are the ACTION-Net paper's recipe for Jester (`lr_steps` and
     `epochs` follow `dataset` when left as `None`); `recipe` records the
     named recipe the command line chose (`keras_action.training.recipe`).
+    `alpha` is the width multiplier of a MobileNet backbone.
     `init_from` is a `.keras` model whose matching weights initialise the
     model; `freeze_backbone` trains the classifier only. `max_skipped` is the largest
     fraction of the training samples an epoch may skip as unreadable.
@@ -32,6 +33,7 @@ class TrainConfig:
     data_dir: str = None
     dataset: str = "jester"
     backbone: str = "mobilenet_v2"
+    alpha: float = 1.0
     module: str = "action"
     causal: bool = False
     segments: int = 8

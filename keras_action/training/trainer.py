@@ -265,6 +265,7 @@ def _compiled_model(config, num_classes, log=None):
         dropout=config.dropout,
         normalization=config.normalization,
         causal=config.causal,
+        alpha=config.alpha,
     )
     # With --init-from every matching kernel is overwritten: no start to set.
     random_start = weights is None and not config.init_from

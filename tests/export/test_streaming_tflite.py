@@ -21,8 +21,10 @@ def synthetic_videos(count, frames=24, seed=0):
     return streaming.synthetic_videos(count, SIZE, frames, seed)
 
 
-def causal_model(module):
-    model = build_model("mobilenet_v2", module, CLASSES, SEGMENTS, SIZE, causal=True)
+def causal_model(module, backbone="mobilenet_v2", **options):
+    model = build_model(
+        backbone, module, CLASSES, SEGMENTS, SIZE, causal=True, **options
+    )
     return trained_like(model)
 
 
@@ -278,3 +280,33 @@ def test_action_float32_and_int8_are_edge_compatible(action_float, action_int8):
     for content in (action_float, action_int8):
         report = check_edge(content)
         assert report.problems == [] and report.gpu_messages == []
+
+
+@pytest.mark.parametrize(
+    "backbone, options",
+    [
+        ("mobilenet_v3_small", {}),
+        pytest.param("mobilenet_v3_large", {}, marks=pytest.mark.slow),
+        pytest.param("mobilenet_v3_small_minimalistic", {}, marks=pytest.mark.slow),
+        pytest.param("mobilenet_v3_large_minimalistic", {}, marks=pytest.mark.slow),
+        pytest.param("mobilenet_v2", {"alpha": 0.5}, marks=pytest.mark.slow),
+    ],
+)
+def test_headset_backbones_export_edge_compatible_clip_and_stream_files(
+    backbone, options
+):
+    """float32 and int8, clip and streaming files: every op on XNNPACK
+    (MobileNetV3's hard-swish included), every tensor of rank <= 4."""
+    model = causal_model("action", backbone, **options)
+    videos = synthetic_videos(4, seed=1)
+    clips = [video[:SEGMENTS].astype("float32") for video in videos]
+    for quantize in ("none", "int8"):
+        files = [
+            to_tflite(model, quantize=quantize, representative_clips=clips),
+            to_tflite(
+                model, streaming=True, quantize=quantize, representative_videos=videos
+            ),
+        ]
+        for content in files:
+            report = check_edge(content)
+            assert report.problems == [] and report.gpu_messages == [], quantize

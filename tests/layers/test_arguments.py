@@ -33,3 +33,13 @@ def test_shift_div_larger_than_the_channels_is_an_error(learnable):
     with pytest.raises(ValueError, match="shift_div=32 shifts no channel .* 16"):
         layers.TemporalShift(4, shift_div=32, learnable=learnable)(FRAMES)
     assert layers.TemporalShift(4, shift_div=16)(FRAMES).shape == FRAMES.shape
+
+
+@pytest.mark.parametrize("cls", [layers.ChannelExcitation, layers.MotionExcitation])
+def test_fewer_channels_than_the_reduction_keep_one_channel_in_the_path(cls):
+    """Narrow MobileNets (width 0.35) have 8-channel blocks: C // 16 would be 0."""
+    layer = cls(4)
+    frames = np.random.default_rng(0).normal(size=(8, 4, 4, 8)).astype("float32")
+    assert layer(frames).shape == frames.shape
+    assert layer.squeeze.kernel.shape == (1, 1, 8, 1)
+    assert layer.expand.kernel.shape == (1, 1, 1, 8)

@@ -5,7 +5,7 @@ import pytest
 from keras_action.layers import TemporalShift
 from keras_action.models import insert_temporal_layers
 from keras_action.models.backbones import (
-    mobilenet_v2_insertion_points,
+    mobilenet_insertion_points,
     resnet_insertion_points,
 )
 from keras_action.models.resnet_torch import ResNet50Torch
@@ -28,7 +28,7 @@ def _frames(count=4, size=32, seed=0):
 
 
 def test_mobilenet_v2_gets_the_ten_official_blocks(mobilenet):
-    points = mobilenet_v2_insertion_points(mobilenet)
+    points = mobilenet_insertion_points(mobilenet)
     assert points == [f"block_{n}_expand" for n in (2, 4, 5, 7, 8, 9, 11, 12, 14, 15)]
 
 
@@ -63,7 +63,7 @@ def test_deep_resnets_get_a_module_in_every_second_block(constructor, per_stage)
 
 
 def test_identity_insertion_reproduces_the_backbone(mobilenet):
-    points = mobilenet_v2_insertion_points(mobilenet)
+    points = mobilenet_insertion_points(mobilenet)
     rebuilt = insert_temporal_layers(
         mobilenet, lambda channels: keras.layers.Identity(), points
     )
@@ -89,7 +89,7 @@ def test_pretrained_weights_survive(mobilenet):
     rebuilt = insert_temporal_layers(
         mobilenet,
         lambda channels: TemporalShift(4),
-        mobilenet_v2_insertion_points(mobilenet),
+        mobilenet_insertion_points(mobilenet),
     )
     for layer in (layer for layer in mobilenet.layers if layer.weights):
         for original, copied in zip(

@@ -28,9 +28,20 @@ def finished_run(tiny_jester, tmp_path_factory):
     return output
 
 
-def test_a_short_fit_with_the_scratch_recipe_lowers_the_loss():
+@pytest.mark.parametrize(
+    "backbone, alpha",
+    [
+        ("mobilenet_v2", 1.0),
+        ("mobilenet_v2", 0.5),
+        ("mobilenet_v3_small", 1.0),
+        pytest.param("mobilenet_v3_large_minimalistic", 1.0, marks=pytest.mark.slow),
+    ],
+)
+def test_a_short_fit_with_the_scratch_recipe_lowers_the_loss(backbone, alpha):
     config = TrainConfig(
         **{**recipe_settings("scratch", "jester"), "dropout": 0.0, "weight_decay": 0.0},
+        backbone=backbone,
+        alpha=alpha,
         module="action",
         segments=4,
         image_size=32,
