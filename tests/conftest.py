@@ -22,3 +22,12 @@ def _float32_policy_and_seed():
     keras.utils.set_random_seed(0)
     yield
     keras.config.set_dtype_policy("float32")
+
+
+def pytest_ignore_collect(collection_path):
+    """Here only `test_*.py` files are collected. `--doctest-modules` (`make
+    test`) would otherwise import every module, and some are scripts that
+    tests run in a subprocess (`training/killed_run.py`)."""
+    if collection_path.suffix == ".py" and not collection_path.name.startswith("test_"):
+        return True
+    return None
