@@ -39,7 +39,7 @@ SCRATCH_RECIPE = {
     "zero_init_residual": True,
     "optimizer": "adam",
     "lr": 0.001,
-    "lr_steps": (12, 17),
+    "lr_steps": (16, 19),
     "epochs": 20,
     "weight_decay": 5e-5,
     "dropout": 0.2,

@@ -28,11 +28,6 @@ def test_parameters_follow_the_formula():
     assert layer.count_params() == 2 * channels * reduced + 3 * reduced**2
 
 
-def test_too_few_channels_for_the_reduction_names_both_numbers():
-    with pytest.raises(ValueError, match=r"8 channels.*reduction=16"):
-        ChannelExcitation(4)(np.zeros((8, 6, 6, 8), "float32"))
-
-
 def test_batch_not_a_multiple_of_num_segments_is_rejected():
     with pytest.raises(ValueError, match=r"6 frames.*num_segments=4"):
         ChannelExcitation(4)(np.zeros((6, 6, 6, 32), "float32"))

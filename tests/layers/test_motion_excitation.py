@@ -43,11 +43,6 @@ def test_parameters_follow_the_formula():
     assert layer.count_params() == trainable + 2 * reduced
 
 
-def test_too_few_channels_for_the_reduction_names_both_numbers():
-    with pytest.raises(ValueError, match=r"12 channels.*reduction=16"):
-        MotionExcitation(4)(np.zeros((8, 6, 6, 12), "float32"))
-
-
 def test_keras_conventions():
     frames = common.random_frames(channels=32)
     common.assert_serialization_round_trip(MotionExcitation(4, reduction=8), frames)
