@@ -7,6 +7,7 @@ import pytest
 
 from keras_action.layers import GateShift, TemporalShift
 from keras_action.models.backbones import resnet_insertion_points
+from tests.layers import reference_relatives
 
 
 @pytest.fixture(scope="module")
@@ -100,14 +101,9 @@ def test_gate_shift_computes_the_official_gsm(reference):
         actual, expected.numpy().transpose(0, 2, 3, 1), rtol=1e-4, atol=1e-5
     )
     # The gates are open: the output is not the closed gates' permutation.
-    assert np.abs(actual - frames[..., _closed_permutation(16)]).max() > 0.1
-
-
-def _closed_permutation(channels):
-    quarter = channels // 4
-    return [
-        half * 2 * quarter + j * quarter + k
-        for half in range(2)
-        for k in range(quarter)
-        for j in range(2)
-    ]
+    assert (
+        np.abs(
+            actual - frames[..., reference_relatives.gsm_closed_permutation(16)]
+        ).max()
+        > 0.1
+    )

@@ -45,6 +45,17 @@ def gsm_interleave(half):
     return np.swapaxes(quarters, -1, -2).reshape(half.shape)
 
 
+def gsm_closed_permutation(channels):
+    """Output channel i holds input channel perm[i] when the gates are closed."""
+    quarter = channels // 4
+    return [
+        half * 2 * quarter + j * quarter + k
+        for half in range(2)
+        for k in range(quarter)
+        for j in range(2)
+    ]
+
+
 def gate_shift(x, num_segments, bn, kernel, bias, causal=False):
     """GSM on folded frames; kernel (3, 3, 3, C/2, 2) grouped by channel half.
 

@@ -25,17 +25,6 @@ def _randomised(layer, frames, seed=1):
     return layer
 
 
-def _official_permutation(channels):
-    """Output channel i holds input channel perm[i] when the gates are closed."""
-    quarter = channels // 4
-    return [
-        half * 2 * quarter + j * quarter + k
-        for half in range(2)
-        for k in range(quarter)
-        for j in range(2)
-    ]
-
-
 @pytest.mark.parametrize("causal", [False, True])
 def test_matches_the_official_computation_or_its_causal_form(causal):
     """Causal: past gate taps, both gated halves from the previous frame."""
@@ -56,7 +45,7 @@ def test_matches_the_official_computation_or_its_causal_form(causal):
 
 def test_is_a_channel_permutation_of_the_input_at_initialisation():
     frames = common.random_frames(channels=16)
-    permutation = _official_permutation(16)
+    permutation = reference_relatives.gsm_closed_permutation(16)
     assert permutation != sorted(permutation)
     output = _numpy(GateShift(4)(frames, training=True))
     np.testing.assert_array_equal(output, frames[..., permutation])
@@ -67,7 +56,9 @@ def test_open_gates_shift_the_first_half_back_and_the_second_forward():
     layer = GateShift(4)
     layer.build(frames.shape)
     layer.gate_bias.assign([30.0, 30.0])  # tanh saturates to exactly 1
-    output = _numpy(layer(frames))[..., np.argsort(_official_permutation(8))]
+    output = _numpy(layer(frames))[
+        ..., np.argsort(reference_relatives.gsm_closed_permutation(8))
+    ]
     clips, out = frames.reshape(2, 4, 6, 6, 8), output.reshape(2, 4, 6, 6, 8)
     np.testing.assert_array_equal(out[:, :-1, ..., :4], clips[:, 1:, ..., :4])
     np.testing.assert_array_equal(out[:, 1:, ..., 4:], clips[:, :-1, ..., 4:])
