@@ -34,6 +34,8 @@ def finished_run(tiny_jester, tmp_path_factory):
         ("mobilenet_v2", 1.0),
         ("mobilenet_v2", 0.5),
         ("mobilenet_v3_small", 1.0),
+        pytest.param("mobilenet_v3_small_minimalistic", 1.0, marks=pytest.mark.slow),
+        pytest.param("mobilenet_v3_large", 1.0, marks=pytest.mark.slow),
         pytest.param("mobilenet_v3_large_minimalistic", 1.0, marks=pytest.mark.slow),
     ],
 )
