@@ -180,11 +180,8 @@ class TemporalLayer(keras.layers.Layer):
         config = super().get_config()
         config.update(num_segments=self.num_segments, causal=self.causal)
         if self.has_default_kernels:
-            initializer = self.kernel_initializer
-            config["kernel_initializer"] = (
-                None
-                if initializer is None
-                else keras.initializers.serialize(initializer)
+            config["kernel_initializer"] = keras.initializers.serialize(
+                self.kernel_initializer
             )
         return config
 

@@ -1,5 +1,7 @@
 """The same model at another input size, for evaluation at a larger view."""
 
+from keras_action.models.builder import MIN_IMAGE_SIZE
+
 
 def with_image_size(model, image_size):
     """A copy of `model` that takes frames of `image_size`², with its weights.
@@ -25,8 +27,10 @@ def with_image_size(model, image_size):
     >>> with_image_size(model, 64).input_shape
     (None, 4, 64, 64, 3)
     """
-    if int(image_size) < 32:
-        raise ValueError(f"image_size must be at least 32, got {image_size}")
+    if int(image_size) < MIN_IMAGE_SIZE:
+        raise ValueError(
+            f"image_size must be at least {MIN_IMAGE_SIZE}, got {image_size}"
+        )
     config = model.get_config()
     _resize_inputs(config, int(image_size))
     resized = model.__class__.from_config(config)

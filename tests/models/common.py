@@ -6,6 +6,12 @@ import numpy as np
 from keras_action.export import streaming
 
 
+def temporal_layers(model, backbone):
+    """The temporal layers inserted in the frame model of `build_model`'s model."""
+    frame_model = model.get_layer(f"{backbone}_{model.name.split('_')[0]}")
+    return [layer for layer in frame_model.layers if layer.name.endswith("_temporal")]
+
+
 def trained_like(model, seed=0):
     """Gives a randomly initialised model the scales of a trained one.
 

@@ -7,11 +7,7 @@ import pytest
 from keras_action import build_model, model_stats
 from keras_action.layers import HardSwish
 from keras_action.models.backbones import BACKBONES, mobilenet_insertion_points
-
-
-def _inserted(model, backbone, module):
-    frame_model = model.get_layer(f"{backbone}_{module}")
-    return [layer for layer in frame_model.layers if layer.name.endswith("_temporal")]
+from tests.models.common import temporal_layers
 
 
 @pytest.mark.parametrize(
@@ -33,7 +29,7 @@ def test_modules_sit_in_the_residual_blocks_with_an_expansion(
     its input (MobileNetV3-Large's first block adds but has no expansion)."""
     backbone += minimalistic
     model = build_model(backbone, "action", 5, 4, image_size=32)
-    inserted = _inserted(model, backbone, "action")
+    inserted = temporal_layers(model, backbone)
     assert [layer.name for layer in inserted] == [
         f"expanded_conv_{n}_expand_temporal" for n in blocks
     ]
@@ -43,7 +39,7 @@ def test_modules_sit_in_the_residual_blocks_with_an_expansion(
 @pytest.mark.parametrize("alpha, channels", [(0.35, (8, 16, 16)), (1.4, (32, 48, 48))])
 def test_mobilenet_v2_width_multiplier_keeps_the_ten_blocks(alpha, channels):
     model = build_model("mobilenet_v2", "tsm", 5, 4, image_size=32, alpha=alpha)
-    inserted = _inserted(model, "mobilenet_v2", "tsm")
+    inserted = temporal_layers(model, "mobilenet_v2")
     assert len(inserted) == 10
     assert tuple(layer.input.shape[-1] for layer in inserted[:3]) == channels
     full = model_stats(build_model("mobilenet_v2", "tsm", 5, 4, image_size=32))

@@ -6,7 +6,7 @@ import pytest
 
 from keras_action import layers
 from keras_action.models import build_model, model_stats
-from tests.models.common import trained_like
+from tests.models.common import temporal_layers, trained_like
 
 RELATIVES = {
     "gsm": layers.GateShift,
@@ -27,11 +27,6 @@ def _clips(seed=0):
     return rng.integers(0, 256, (2, 4, 32, 32, 3)).astype("float32")
 
 
-def _temporal_layers(model, backbone):
-    frame_model = model.get_layer(f"{backbone}_{model.name.split('_')[0]}")
-    return [layer for layer in frame_model.layers if layer.name.endswith("_temporal")]
-
-
 @pytest.fixture(scope="module")
 def mobilenet_v2_tsn_params():
     return model_stats(_tiny("tsn"))["trainable_params"]
@@ -40,7 +35,7 @@ def mobilenet_v2_tsn_params():
 @pytest.mark.parametrize("module", sorted(RELATIVES))
 def test_relatives_sit_in_the_ten_mobilenet_v2_blocks(module):
     model = _tiny(module)
-    inserted = _temporal_layers(model, "mobilenet_v2")
+    inserted = temporal_layers(model, "mobilenet_v2")
     assert [layer.name for layer in inserted] == [
         f"block_{n}_expand_temporal" for n in (2, 4, 5, 7, 8, 9, 11, 12, 14, 15)
     ]
@@ -65,7 +60,7 @@ def test_frame_order_changes_the_logits_of_temporal_modules_only(module):
 
 def test_gsm_in_the_sixteen_resnet50_bottlenecks_adds_29c_plus_2_each():
     gsm, tsn = _tiny("gsm", "resnet50_torch"), _tiny("tsn", "resnet50_torch")
-    inserted = _temporal_layers(gsm, "resnet50_torch")
+    inserted = temporal_layers(gsm, "resnet50_torch")
     assert [layer.input.shape[-1] for layer in inserted] == list(RESNET50_CHANNELS)
     added = model_stats(gsm)["trainable_params"] - model_stats(tsn)["trainable_params"]
     assert added == sum(29 * c + 2 for c in RESNET50_CHANNELS) == 380_512
