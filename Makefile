@@ -1,6 +1,6 @@
 # Every target sets up its own virtual environment on a fresh machine, with
-# every extra the tests use (TensorFlow, LiteRT and PyTorch 2.13.0, CPU is enough,
-# for the checkpoint-import and torch-backend tests): `make test` runs them all.
+# every extra the tests use (TensorFlow, LiteRT, PyTorch 2.13.0 and JAX, CPU is
+# enough, for the checkpoint-import and backend tests): `make test` runs them all.
 # PIP_ARGS reaches the install, e.g. a PyTorch index for its smaller CPU wheel:
 #   make test PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
 PYTHON ?= python3
