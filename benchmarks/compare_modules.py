@@ -1,4 +1,4 @@
-"""Like-for-like comparison of the temporal modules on MobileNetV2 and ResNet-50.
+"""Like-for-like comparison of the temporal modules on each backbone.
 
 For TSN, TSM, ACTION (and its single paths STE, CE, ME), GSM, STSM and SMNet,
 each built by `build_model` at 8 segments with the same classifier:
@@ -16,12 +16,13 @@ each built by `build_model` at 8 segments with the same classifier:
   (the demo's: 8×32², 12 epochs, `keras_action.training.cli.DEMO`).
 
 ResNet-50 is `resnet50_torch`, the torchvision layout of the official
-checkpoints. Prints a Markdown table, writes `compare_modules.json` and a plot
+checkpoints; `bninception` (not in the default run) places each module as its
+official code does. Prints a Markdown table, writes `compare_modules.json` and a plot
 of accuracy against FLOPs (`compare_modules.png`, in the style of ACTION-Net's
 Figure 4) to `benchmarks/results/`.
 
 Usage: python benchmarks/compare_modules.py [--rounds 9] [--litert-rounds 5]
-    [--backbones NAME ...] [--no-accuracy] [--replot]
+    [--backbones NAME ...] [--no-accuracy] [--replot] [--json NAME]
 """
 
 import argparse
@@ -43,6 +44,7 @@ from keras_action.export import benchmark  # noqa: E402
 from keras_action.models import build_model, model_stats  # noqa: E402
 from keras_action.training import TrainConfig  # noqa: E402
 from keras_action.training.cli import DEMO, train_on_synthetic_pairs  # noqa: E402
+from keras_action.utils import atomic  # noqa: E402
 
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
@@ -233,8 +235,14 @@ def main():
         action="store_true",
         help="measure nothing: table and plot from the saved compare_modules.json",
     )
+    parser.add_argument(
+        "--json",
+        default="compare_modules.json",
+        help="file name of the results in --output-dir (another one keeps a "
+        "run of other backbones beside the default)",
+    )
     args = parser.parse_args()
-    path = args.output_dir / "compare_modules.json"
+    path = args.output_dir / args.json
     if args.replot:
         report(json.loads(path.read_text())["results"], args.output_dir)
         return
@@ -245,7 +253,8 @@ def main():
         "command": "python benchmarks/compare_modules.py "
         f"--rounds {args.rounds} --litert-rounds {args.litert_rounds} "
         f"--backbones {' '.join(args.backbones)} --num-classes {args.num_classes}"
-        + ("" if args.accuracy else " --no-accuracy"),
+        + ("" if args.accuracy else " --no-accuracy")
+        + ("" if args.json == "compare_modules.json" else f" --json {args.json}"),
         "num_segments": SEGMENTS,
         "image_size": IMAGE_SIZE,
         "num_classes": args.num_classes,
@@ -258,7 +267,7 @@ def main():
         "keras": keras.__version__,
         "results": results,
     }
-    path.write_text(json.dumps(record, indent=2) + "\n")
+    atomic.write_text(path, json.dumps(record, indent=2) + "\n")
     print(f"wrote {path}")
 
 

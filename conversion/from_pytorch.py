@@ -1,8 +1,8 @@
-"""Converts an official TSM / ACTION-Net PyTorch checkpoint to a `.keras` model.
+"""Converts an official TSN/TSM/ACTION-Net/GSM PyTorch checkpoint to a `.keras` model.
 
     python conversion/from_pytorch.py --checkpoint ckpt.pth.tar \\
         --backbone mobilenet_v2 --num-classes 27 --segments 8 \\
-        --output action_jester.keras [--module action|tsm|tsn]
+        --output action_jester.keras [--module action|tsm|gsm|tsn]
 
 Needs PyTorch: `pip install "keras-action[tensorflow,torch]"`. See docs/conversion.md.
 """
@@ -15,6 +15,7 @@ quiet_tensorflow()  # before Keras imports TensorFlow
 
 from keras_action.checkpoints import BACKBONES, convert_checkpoint  # noqa: E402
 from keras_action.models import model_stats  # noqa: E402
+from keras_action.utils.atomic import atomic_path  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -26,8 +27,9 @@ def parse_args(argv=None):
     parser.add_argument("--output", required=True, help="the .keras file to write")
     parser.add_argument(
         "--module",
-        choices=["action", "tsm", "tsn"],
-        help="temporal module; inferred from the checkpoint's names by default",
+        choices=["action", "tsm", "gsm", "tsn"],
+        help="temporal module; inferred from the checkpoint's names by default "
+        "(BN-Inception TSN and TSM checkpoints must say which)",
     )
     parser.add_argument("--image-size", type=int, default=224)
     parser.add_argument("--shift-div", type=int, default=8)
@@ -49,7 +51,8 @@ def main(argv=None):
     except (ImportError, OSError, ValueError) as error:
         # The message names the file and tensors at fault; a traceback adds nothing.
         raise SystemExit(f"error: {error}") from None
-    model.save(args.output)
+    with atomic_path(args.output) as partial:
+        model.save(partial)
     stats = model_stats(model)
     print(
         f"{args.checkpoint} -> {args.output}: {model.name}, "

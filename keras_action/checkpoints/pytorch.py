@@ -1,12 +1,15 @@
-"""Official PyTorch checkpoints of TSM and ACTION-Net, converted to Keras models.
+"""Official PyTorch checkpoints of TSN, TSM, ACTION-Net and GSM, converted to
+Keras models.
 
 The official code saves `{'state_dict': ..., 'optimizer': ...}` from a `TSN`
 module, usually under DataParallel (`module.` before every key): the backbone
-under `base_model.`, the classifier as `new_fc`, and each wrapped convolution
-as `<conv>.net` beside its temporal module (`<conv>.action_shift`, ...).
-Backbone names are derived from the Keras layer names by rule; each temporal
-layer names its own weights (`TemporalLayer.torch_weights`). The names are
-then checked strictly in both directions before any weight is set.
+under `base_model.`, the classifier as `new_fc`. In MobileNetV2 and ResNet-50
+each wrapped convolution becomes `<conv>.net` beside its temporal module
+(`<conv>.action_shift`, ...). BN-Inception keeps its layer names; ACTION-Net
+adds `shift_2`, `shift_3a` … `shift_5a`, GSM `gsm_<conv>`. Backbone names are
+derived from the Keras layer names by rule; each temporal layer names its own
+weights (`TemporalLayer.torch_weights`). The names are then checked strictly
+in both directions before any weight is set.
 """
 
 import os
@@ -18,10 +21,15 @@ import numpy as np
 
 from keras_action.layers.base import TemporalLayer
 from keras_action.models import build_model
+from keras_action.models.bn_inception import INCEPTION_BLOCKS, first_branch_convs
 from keras_action.utils.torch_layout import standard_layer_weights
 
 # Official backbone names, and the Keras backbones computing the same network.
-BACKBONES = {"mobilenet_v2": "mobilenet_v2_torch", "resnet50": "resnet50_torch"}
+BACKBONES = {
+    "mobilenet_v2": "mobilenet_v2_torch",
+    "resnet50": "resnet50_torch",
+    "bninception": "bninception",
+}
 # BatchNorm's step counter has no Keras counterpart and no effect on inference.
 IGNORED_SUFFIX = ".num_batches_tracked"
 _LISTED = 20
@@ -70,9 +78,15 @@ def read_checkpoint(path):
 
 
 def infer_module(state_dict):
-    """`"action"`, `"tsm"` or `"tsn"`, from the names in a state dict."""
+    """`"action"`, `"gsm"`, `"tsm"` or `"tsn"`, from the names in a state dict.
+
+    A BN-Inception TSM checkpoint has the names of a TSN one (its shifts have
+    no weights and wrap nothing): `"tsn"` then means "TSN or TSM".
+    """
     if any(".action_shift." in key for key in state_dict):
         return "action"
+    if any(".conv3D." in key for key in state_dict):
+        return "gsm"
     if any(".net." in key for key in state_dict):
         return "tsm"
     return "tsn"
@@ -90,18 +104,20 @@ def convert_checkpoint(
 ):
     """Builds a keras-action model holding the weights of an official checkpoint.
 
-    The model takes raw RGB clips in [0, 255] and normalises them with the
-    ImageNet mean and std on pixels / 255, as the official code does.
+    The model takes raw RGB clips in [0, 255] and normalises them as the
+    official code does: ImageNet mean and std on pixels / 255 for MobileNetV2
+    and ResNet-50, BGR minus (104, 117, 128) for BN-Inception.
 
     Args:
         path: the checkpoint file (see `read_checkpoint`).
-        backbone: `"mobilenet_v2"` or `"resnet50"` (torchvision layout), the
-            official names; built as `"mobilenet_v2_torch"` /
-            `"resnet50_torch"`.
+        backbone: `"mobilenet_v2"`, `"resnet50"` (torchvision layout) or
+            `"bninception"`, the official names; built as
+            `"mobilenet_v2_torch"` / `"resnet50_torch"` / `"bninception"`.
         num_classes: int, classes of the checkpoint's `new_fc`.
         num_segments: int, frames per clip the checkpoint was trained with.
-        module: `"action"`, `"tsm"` or `"tsn"`; inferred from the checkpoint's
-            names when `None`.
+        module: `"action"`, `"tsm"`, `"gsm"` or `"tsn"`; inferred from the
+            checkpoint's names when `None`, except that a BN-Inception TSN
+            or TSM checkpoint must say which (their names are the same).
         image_size: int, frame height and width of the Keras model.
         shift_div: int, `C // shift_div` channels shifted each way (TSM's
             `--shift_div`, 8 in every official checkpoint).
@@ -119,8 +135,15 @@ def convert_checkpoint(
     >>> model.save("action_jester.keras")  # doctest: +SKIP
     """
     state_dict = read_checkpoint(path)
-    module = infer_module(state_dict) if module is None else module
     keras_backbone = _keras_backbone(backbone)
+    if module is None:
+        module = infer_module(state_dict)
+        if keras_backbone == "bninception" and module == "tsn":
+            raise ValueError(
+                f"{path}: a BN-Inception checkpoint without ACTION-Net or GSM "
+                "tensors is TSN or TSM, which have the same tensors; say which "
+                "(module 'tsn' or 'tsm', --module on the command line)."
+            )
     model = build_model(
         keras_backbone,
         module,
@@ -128,7 +151,6 @@ def convert_checkpoint(
         num_segments=num_segments,
         image_size=image_size,
         dropout=dropout,
-        normalization="imagenet",
         shift_div=shift_div,
     )
     load_state_dict(model, state_dict, keras_backbone, source=path)
@@ -143,14 +165,15 @@ def load_state_dict(model, state_dict, backbone, source="state dict"):
     nothing is set and the error lists the names at fault.
 
     Args:
-        model: a model from `build_model` with a `"mobilenet_v2_torch"` or
-            `"resnet50_torch"` backbone.
+        model: a model from `build_model` with a `"mobilenet_v2_torch"`,
+            `"resnet50_torch"` or `"bninception"` backbone.
         state_dict: dict from official names (without `module.`) to arrays.
         backbone: the Keras backbone name of `model`.
         source: the checkpoint's name, for error messages.
     """
-    targets = _targets(model, _keras_backbone(backbone))
-    _check_names(model, targets, state_dict, source)
+    backbone = _keras_backbone(backbone)
+    targets = _targets(model, backbone)
+    _check_names(model, targets, state_dict, source, _ALIASES.get(backbone, dict)())
     values = [
         (target.variable, _to_keras(key, state_dict[key], target, source))
         for key, target in targets.items()
@@ -185,22 +208,29 @@ def _targets(model, backbone):
     """Official parameter name -> `TorchWeight`, for the whole model."""
     frame_model = _frame_model(model)
     prefixes = _PREFIXES[backbone](frame_model)
-    names = {layer.name for layer in frame_model.layers}
     targets = {}
     for layer in frame_model.layers:
-        target = layer.name.removesuffix("_temporal")
-        if target not in prefixes:
+        if not layer.weights or layer.name not in prefixes:
             continue
-        prefix = f"base_model.{prefixes[target]}"
+        prefix = f"base_model.{prefixes[layer.name]}"
         if isinstance(layer, TemporalLayer):
             targets.update(layer.torch_weights(prefix))
         else:
-            wrapped = f"{layer.name}_temporal" in names
-            targets.update(
-                standard_layer_weights(layer, f"{prefix}.net" if wrapped else prefix)
-            )
+            targets.update(standard_layer_weights(layer, prefix))
     targets.update(standard_layer_weights(model.get_layer("classifier"), "new_fc"))
     return targets
+
+
+def _wrapped(prefixes, frame_model):
+    """Residual placements: the official wrapper takes the name of the conv it
+    wraps, which moves to `<name>.net`."""
+    names = {layer.name for layer in frame_model.layers}
+    wrapped = dict(prefixes)
+    for target, prefix in prefixes.items():
+        if f"{target}_temporal" in names:
+            wrapped[f"{target}_temporal"] = prefix
+            wrapped[target] = f"{prefix}.net"
+    return wrapped
 
 
 def _frame_model(model):
@@ -242,7 +272,7 @@ def _mobilenet_v2_prefixes(frame_model):
             convs = ("expand", "depthwise", "project")[0 if block else 1 :]
             index = 3 * convs.index(match[3]) + bool(match[4])
             prefixes[layer.name] = f"features.{block + 1}.conv.{index}"
-    return prefixes
+    return _wrapped(prefixes, frame_model)
 
 
 def _resnet_prefixes(frame_model):
@@ -256,16 +286,57 @@ def _resnet_prefixes(frame_model):
                 f"downsample.{int(kind == 'bn')}" if index == "0" else f"{kind}{index}"
             )
             prefixes[layer.name] = f"layer{stage - 1}.{block - 1}.{part}"
+    return _wrapped(prefixes, frame_model)
+
+
+def _bn_inception_shifts():
+    """ACTION-Net's modules in BN-Inception, `{Keras layer behind which it
+    sits: official name}`: `shift_2` behind pool2, `shift_<block>` behind each
+    Inception block but the last."""
+    blocks = list(INCEPTION_BLOCKS)[:-1]
+    return {
+        "pool2_3x3_s2": "shift_2",
+        **{f"inception_{block}_output": f"shift_{block}" for block in blocks},
+    }
+
+
+def _bn_inception_prefixes(frame_model):
+    """The backbone keeps the official names; ACTION-Net's modules are named
+    by `_bn_inception_shifts`, GSM's `gsm_<conv>` after the conv they follow."""
+    shifts = _bn_inception_shifts()
+    prefixes = {}
+    for layer in frame_model.layers:
+        target = layer.name.removesuffix("_temporal")
+        if target == layer.name:
+            prefixes[layer.name] = layer.name
+        else:
+            prefixes[layer.name] = shifts.get(target, f"gsm_{target}")
     return prefixes
+
+
+def _bn_inception_aliases():
+    """ACTION-Net registers the conv after each of its modules twice, also as
+    the module's unused `net`: `{alias: the conv's own name}`."""
+    return {
+        f"base_model.{shift}.net.{kind}": f"base_model.{conv}.{kind}"
+        for shift, conv in zip(
+            _bn_inception_shifts().values(), first_branch_convs(), strict=True
+        )
+        for kind in ("weight", "bias")
+    }
 
 
 _PREFIXES = {
     "mobilenet_v2_torch": _mobilenet_v2_prefixes,
     "resnet50_torch": _resnet_prefixes,
+    "bninception": _bn_inception_prefixes,
 }
+_ALIASES = {"bninception": _bn_inception_aliases}
 
 
-def _check_names(model, targets, state_dict, source):
+def _check_names(model, targets, state_dict, source, aliases):
+    """Every name used both ways; `aliases` (`{alias: name}`, repeats of a
+    tensor that the official model registers twice) may be present, equal."""
     covered = {id(target.variable) for target in targets.values()}
     problems = [
         ("missing from the checkpoint", [k for k in targets if k not in state_dict]),
@@ -274,7 +345,19 @@ def _check_names(model, targets, state_dict, source):
             [
                 key
                 for key in state_dict
-                if key not in targets and not key.endswith(IGNORED_SUFFIX)
+                if key not in targets
+                and key not in aliases
+                and not key.endswith(IGNORED_SUFFIX)
+            ],
+        ),
+        (
+            "repeats that differ from the tensor they repeat",
+            [
+                f"{alias} (of {key})"
+                for alias, key in aliases.items()
+                if alias in state_dict
+                and key in state_dict
+                and not np.array_equal(state_dict[alias], state_dict[key])
             ],
         ),
         (

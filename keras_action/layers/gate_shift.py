@@ -3,6 +3,7 @@ from keras import ops
 
 from keras_action.layers import temporal
 from keras_action.layers.base import TemporalLayer
+from keras_action.utils.torch_layout import TorchWeight, standard_layer_weights
 
 
 @keras.saving.register_keras_serializable(package="keras_action")
@@ -148,6 +149,15 @@ class GateShift(TemporalLayer):
     def _per_tap_kernel(self, group):
         # (D, H, W, C/2) -> (H, W, C/2, D): one 2-D output channel per temporal tap.
         return ops.transpose(self.gate_kernel[..., group], (1, 2, 3, 0))
+
+    def torch_weights(self, prefix):
+        """GSM's `gsmModule` names: `conv3D`, the gate's Conv3d `(2, C/2, 3, 3,
+        3)` with its bias, and `bn`, the BatchNorm3d."""
+        return {
+            **standard_layer_weights(self.batch_norm, f"{prefix}.bn"),
+            f"{prefix}.conv3D.weight": TorchWeight(self.gate_kernel, (2, 3, 4, 1, 0)),
+            f"{prefix}.conv3D.bias": TorchWeight(self.gate_bias),
+        }
 
     def count_multiply_adds(self, input_shape):
         """Multiply-adds per frame of the grouped 3×3×3 gate convolution."""

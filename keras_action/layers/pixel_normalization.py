@@ -4,7 +4,10 @@ from keras import ops
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 CAFFE_BGR_MEAN = (103.939, 116.779, 123.68)
-MODES = ("tf", "caffe", "torch")
+#: The BGR mean of the official BN-Inception models (TSN, TSM, GSM, ACTION-Net).
+BN_INCEPTION_BGR_MEAN = (104.0, 117.0, 128.0)
+MODES = ("tf", "caffe", "torch", "bninception")
+BGR_MEANS = {"caffe": CAFFE_BGR_MEAN, "bninception": BN_INCEPTION_BGR_MEAN}
 
 
 @keras.saving.register_keras_serializable(package="keras_action")
@@ -19,9 +22,11 @@ class PixelNormalization(keras.layers.Layer):
     - `"caffe"`: RGB to BGR, then subtract the ImageNet BGR mean (Keras' ResNet).
     - `"torch"`: pixels / 255, then ImageNet mean and std (the official
       PyTorch code of TSN, TSM and ACTION-Net).
+    - `"bninception"`: RGB to BGR, then subtract (104, 117, 128), with no
+      scaling (the official code's BN-Inception input).
 
     Args:
-        mode: one of `"tf"`, `"caffe"`, `"torch"`.
+        mode: one of `"tf"`, `"caffe"`, `"torch"`, `"bninception"`.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
@@ -45,10 +50,11 @@ class PixelNormalization(keras.layers.Layer):
         pixels = ops.cast(inputs, self.compute_dtype)
         if self.mode == "tf":
             return pixels / 127.5 - 1.0
-        if self.mode == "caffe":
-            return ops.flip(pixels, axis=-1) - ops.convert_to_tensor(
-                CAFFE_BGR_MEAN, self.compute_dtype
-            )
+        if self.mode in BGR_MEANS:
+            # Split and concatenated, not `ops.flip`: LiteRT's XNNPACK delegate
+            # does not run REVERSE_V2.
+            bgr = ops.concatenate(ops.split(pixels, 3, axis=-1)[::-1], axis=-1)
+            return bgr - ops.convert_to_tensor(BGR_MEANS[self.mode], self.compute_dtype)
         mean = ops.convert_to_tensor(IMAGENET_MEAN, self.compute_dtype)
         std = ops.convert_to_tensor(IMAGENET_STD, self.compute_dtype)
         return (pixels / 255.0 - mean) / std

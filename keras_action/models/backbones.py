@@ -3,25 +3,50 @@
 import dataclasses
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 import keras
 
 from keras_action.layers.hard_swish import HardSwish
+from keras_action.models.bn_inception import (
+    INCEPTION_BLOCKS,
+    BNInception,
+    first_branch_convs,
+)
 from keras_action.models.mobilenet_v2_torch import MobileNetV2Torch
 from keras_action.models.resnet_torch import ResNet50Torch
+
+
+class Placement(NamedTuple):
+    """Layer names: temporal layers go in front of `before`, behind `after`
+    (see `insert_temporal_layers`)."""
+
+    before: tuple = ()
+    after: tuple = ()
 
 
 @dataclasses.dataclass(frozen=True)
 class Backbone:
     """A backbone constructor, its pixel normalisation, and where modules go.
 
-    `width_multiplier`: the constructor takes `alpha` (MobileNets' width).
+    `placement(model, stages, module) -> Placement`. `width_multiplier`: the
+    constructor takes `alpha` (MobileNets' width).
     """
 
     constructor: Callable
     normalization: str
-    insertion_points: Callable
+    placement: Callable
     width_multiplier: bool = False
+
+
+def _in_front_of(insertion_points):
+    """A placement in front of the layers that `insertion_points` names, for
+    every module (the residual-branch placement of TSM and ACTION-Net)."""
+
+    def placement(model, stages=None, module=None):
+        return Placement(before=tuple(insertion_points(model, stages)))
+
+    return placement
 
 
 def mobilenet_insertion_points(model, stages=None):
@@ -79,6 +104,32 @@ def resnet_insertion_points(model, stages=None):
     ]
 
 
+def bn_inception_placement(model, stages=None, module=None):
+    """Where each official code base puts its module in BN-Inception.
+
+    - GSM (GSM's `bn_inception_gsm.yaml`): behind the first convolution of
+      each Inception block's first branch (the 1×1, or the 3×3 reduce of 3c and
+      4e), before its BatchNorm: 10 modules.
+    - TSM (TSM's `build_temporal_ops` with `shift_place="block"`; its default
+      "blockres" cannot run on BN-Inception, whose blocks change shape): in
+      place at the inputs of conv2 and of the 10 Inception blocks: 11.
+    - ACTION-Net (`bn_inception_action.py`) and every other module: in place
+      at the inputs of the Inception blocks 3a…5b: 10 modules, C = 192, 256,
+      320, 576, 576, 576, 608, 608, 1056, 1024.
+    """
+    if stages is not None:
+        raise ValueError("`stages` applies to ResNet backbones only, not BN-Inception.")
+    if module == "gsm":
+        return Placement(after=tuple(first_branch_convs()))
+    block_inputs = (
+        "pool2_3x3_s2",
+        *(f"inception_{block}_output" for block in list(INCEPTION_BLOCKS)[:-1]),
+    )
+    if module == "tsm":
+        return Placement(after=("pool1_3x3_s2", *block_inputs))
+    return Placement(after=block_inputs)
+
+
 def _mobilenet_v3(constructor, minimalistic):
     """MobileNetV3 without its built-in rescaling (`build_model` normalises
     pixels itself: "tf", the [-1, 1] that the rescaling computes), its
@@ -101,18 +152,18 @@ def _edge_hard_swish(layer):
     return layer
 
 
+_MOBILENET = _in_front_of(mobilenet_insertion_points)
+_RESNET = _in_front_of(resnet_insertion_points)
+
 BACKBONES = {
     "mobilenet_v2": Backbone(
-        keras.applications.MobileNetV2,
-        "tf",
-        mobilenet_insertion_points,
-        width_multiplier=True,
+        keras.applications.MobileNetV2, "tf", _MOBILENET, width_multiplier=True
     ),
     **{
         f"mobilenet_v3_{size}{suffix}": Backbone(
             _mobilenet_v3(constructor, minimalistic=bool(suffix)),
             "tf",
-            mobilenet_insertion_points,
+            _MOBILENET,
             width_multiplier=True,
         )
         for size, constructor in (
@@ -121,17 +172,12 @@ BACKBONES = {
         )
         for suffix in ("", "_minimalistic")
     },
-    "mobilenet_v2_torch": Backbone(
-        MobileNetV2Torch, "torch", mobilenet_insertion_points
-    ),
-    "resnet50": Backbone(keras.applications.ResNet50, "caffe", resnet_insertion_points),
-    "resnet50_torch": Backbone(ResNet50Torch, "torch", resnet_insertion_points),
-    "resnet101": Backbone(
-        keras.applications.ResNet101, "caffe", resnet_insertion_points
-    ),
-    "resnet152": Backbone(
-        keras.applications.ResNet152, "caffe", resnet_insertion_points
-    ),
+    "mobilenet_v2_torch": Backbone(MobileNetV2Torch, "torch", _MOBILENET),
+    "resnet50": Backbone(keras.applications.ResNet50, "caffe", _RESNET),
+    "resnet50_torch": Backbone(ResNet50Torch, "torch", _RESNET),
+    "resnet101": Backbone(keras.applications.ResNet101, "caffe", _RESNET),
+    "resnet152": Backbone(keras.applications.ResNet152, "caffe", _RESNET),
+    "bninception": Backbone(BNInception, "bninception", bn_inception_placement),
 }
 
 

@@ -46,8 +46,10 @@ def build_model(
             squeeze-excitation and hard-swish), `"resnet50"`, `"resnet101"`,
             `"resnet152"` (`keras.applications`), or the layouts of the
             official PyTorch checkpoints: `"mobilenet_v2_torch"`
-            (`MobileNetV2Torch`) and `"resnet50_torch"` (`ResNet50Torch`,
-            torchvision's).
+            (`MobileNetV2Torch`), `"resnet50_torch"` (`ResNet50Torch`,
+            torchvision's) and `"bninception"` (`BNInception`, whose modules
+            go where each official code base puts them: see
+            `bn_inception_placement`).
         module: `"action"`, `"tsm"`, `"tsn"`, `"ste"`, `"ce"`, `"me"`,
             `"gsm"` (`GateShift`), `"stsm"` (`SpatioTemporalShift`), `"smnet"`
             (`SMNetBlock`), or a factory `channels -> keras.layers.Layer` (see
@@ -61,9 +63,10 @@ def build_model(
         dropout: float, dropout rate before the classifier.
         normalization: pixel normalisation, `None` for the backbone's own
             (`"tf"` for MobileNetV2, `"caffe"` for Keras' ResNets, `"torch"`
-            for the `_torch` layouts), `"imagenet"` (or
-            `"torch"`) for ImageNet mean and std on pixels / 255 as in the
-            official PyTorch code, or `"tf"` / `"caffe"`.
+            for the `_torch` layouts, `"bninception"` for BN-Inception),
+            `"imagenet"` (or `"torch"`) for ImageNet mean and std on pixels /
+            255 as in the official PyTorch code, or `"tf"` / `"caffe"` /
+            `"bninception"`.
         stages: ResNet stages (2…5) that get modules; all by default.
         shift_div: int, `C // shift_div` channels shifted each way.
         reduction: int, channel reduction of the CE and ME paths (and of
@@ -92,8 +95,9 @@ def build_model(
     frame_model = _frame_model(spec, backbone, image_size, weights, alpha)
     factory = temporal_module(module, num_segments, shift_div, reduction, causal)
     if factory is not None:
+        placement = spec.placement(frame_model, stages, module)
         frame_model = insert_temporal_layers(
-            frame_model, factory, spec.insertion_points(frame_model, stages)
+            frame_model, factory, placement.before, placement.after
         )
     module_name = module if isinstance(module, str) else "custom"
     frame_model.name = f"{backbone}_{module_name}"

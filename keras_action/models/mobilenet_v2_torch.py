@@ -3,6 +3,8 @@
 import keras
 from keras import layers
 
+from keras_action.models import torch_backbone
+
 # (expansion t, output channels c, blocks n, first stride s), as in the paper.
 _BLOCKS = (
     (1, 16, 1, 1),
@@ -51,15 +53,7 @@ def MobileNetV2Torch(
         - [Sandler et al., "MobileNetV2: Inverted Residuals and Linear
           Bottlenecks", CVPR 2018](https://arxiv.org/abs/1801.04381)
     """
-    if include_top:
-        raise ValueError(
-            "MobileNetV2Torch is a backbone only: use `include_top=False`."
-        )
-    if weights == "imagenet":
-        raise ValueError(
-            "No ImageNet weights are shipped for the PyTorch-layout MobileNetV2; "
-            "pass `weights=None` or a weights file of this model."
-        )
+    torch_backbone.check_arguments("MobileNetV2Torch", include_top, weights)
     frames = keras.Input(input_shape)
     x = _padded_conv(frames, 32, strides=2, name="Conv1")
     x = _batch_norm(x, "bn_Conv1")
@@ -74,14 +68,10 @@ def MobileNetV2Torch(
     x = layers.Conv2D(1280, 1, use_bias=False, name="Conv_1")(x)
     x = _batch_norm(x, "Conv_1_bn")
     x = layers.ReLU(6.0, name="out_relu")(x)
-    if pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="global_average_pooling2d")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="global_max_pooling2d")(x)
-    model = keras.Model(frames, x, name="mobilenet_v2_torch")
-    if weights is not None:
-        model.load_weights(weights)
-    return model
+    pool_names = ("global_average_pooling2d", "global_max_pooling2d")
+    return torch_backbone.finish(
+        frames, x, pooling, pool_names, "mobilenet_v2_torch", weights
+    )
 
 
 def _batch_norm(x, name):

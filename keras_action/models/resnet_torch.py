@@ -3,6 +3,8 @@
 import keras
 from keras import layers
 
+from keras_action.models import torch_backbone
+
 _STAGES = ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2))
 
 
@@ -29,13 +31,7 @@ def ResNet50Torch(
     Returns:
         A functional `keras.Model` from frames to features.
     """
-    if include_top:
-        raise ValueError("ResNet50Torch is a backbone only: use `include_top=False`.")
-    if weights == "imagenet":
-        raise ValueError(
-            "No ImageNet weights exist for the torchvision-layout ResNet-50 in "
-            "Keras; pass `weights=None` or a weights file of this model."
-        )
+    torch_backbone.check_arguments("ResNet50Torch", include_top, weights)
     frames = keras.Input(input_shape)
     x = layers.ZeroPadding2D(3, name="conv1_pad")(frames)
     x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)
@@ -47,14 +43,10 @@ def ResNet50Torch(
             x = _bottleneck(
                 x, filters, stride if block == 1 else 1, f"conv{stage}_block{block}"
             )
-    if pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
-    model = keras.Model(frames, x, name="resnet50_torch")
-    if weights is not None:
-        model.load_weights(weights)
-    return model
+    pool_names = ("avg_pool", "max_pool")
+    return torch_backbone.finish(
+        frames, x, pooling, pool_names, "resnet50_torch", weights
+    )
 
 
 def _batch_norm(x, name):

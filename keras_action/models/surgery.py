@@ -3,13 +3,17 @@
 import keras
 
 
-def insert_temporal_layers(model, factory, before):
-    """Rebuilds a functional model with a temporal layer in front of chosen layers.
+def insert_temporal_layers(model, factory, before=(), after=()):
+    """Rebuilds a functional model with temporal layers in front of or behind
+    chosen layers.
 
-    Each chosen layer gets `factory(channels)` applied to its input, on that
-    edge only: other consumers of the same tensor, such as a residual
-    shortcut, still receive it unmodified ("blockres" placement of TSM and
-    ACTION-Net). Every original layer is cloned with its weights, so
+    Each layer chosen by `before` gets `factory(channels)` applied to its
+    input, on that edge only: other consumers of the same tensor, such as a
+    residual shortcut, still receive it unmodified ("blockres" placement of
+    TSM and ACTION-Net). Each layer chosen by `after` gets it applied to its
+    output, which every consumer then receives ("in place", as in the
+    BN-Inception placements, where a module feeds all branches of the next
+    Inception block). Every original layer is cloned with its weights, so
     pretrained weights are kept and the original model stays as it was.
 
     Args:
@@ -18,6 +22,8 @@ def insert_temporal_layers(model, factory, before):
             insertion point with the channel count of that layer's input.
         before: the layers to insert in front of: a collection of layer names,
             or a predicate `layer -> bool`.
+        after: the layers to insert behind, in the same forms. A layer
+            cannot be chosen by both.
 
     Returns:
         A new functional `keras.Model` whose layers carry the original names
@@ -32,15 +38,25 @@ def insert_temporal_layers(model, factory, before):
     ...     backbone, lambda channels: TemporalShift(num_segments=4),
     ...     before=["block_2_expand", "block_4_expand"])
     """
-    is_target = _target_predicate(model, before)
+    is_before = _target_predicate(model, before, "before")
+    is_after = _target_predicate(model, after, "after")
+
+    def temporal(layer, tensor):
+        if is_before(layer) and is_after(layer):
+            raise ValueError(
+                f"Layer {layer.name!r} is chosen both before and after; a layer "
+                "gets one temporal layer."
+            )
+        temporal_layer = factory(tensor.shape[-1])
+        temporal_layer.name = f"{layer.name}_temporal"
+        return temporal_layer(tensor)
 
     def call_function(layer, *args, **kwargs):
-        if is_target(layer):
+        if is_before(layer):
             inputs, *rest = args
-            temporal_layer = factory(inputs.shape[-1])
-            temporal_layer.name = f"{layer.name}_temporal"
-            args = (temporal_layer(inputs), *rest)
-        return layer(*args, **kwargs)
+            args = (temporal(layer, inputs), *rest)
+        outputs = layer(*args, **kwargs)
+        return temporal(layer, outputs) if is_after(layer) else outputs
 
     # Fresh inputs with the original names, so the rebuilt model reads the same.
     inputs = keras.tree.map_structure(
@@ -60,14 +76,14 @@ def insert_temporal_layers(model, factory, before):
     return rebuilt
 
 
-def _target_predicate(model, before):
-    if callable(before):
-        return before
-    names = set(before)
+def _target_predicate(model, targets, where):
+    if callable(targets):
+        return targets
+    names = set(targets)
     missing = names - {layer.name for layer in model.layers}
     if missing:
         raise ValueError(
             f"Model {model.name!r} has no layers named {sorted(missing)} "
-            "to insert temporal layers before."
+            f"to insert temporal layers {where}."
         )
     return lambda layer: layer.name in names

@@ -1,11 +1,12 @@
 """PyTorch re-implementation of the official TSM / ACTION-Net / GSM networks, for tests.
 
 Written with plain `torch.nn` from the published definitions (TSM's
-`ops/temporal_shift.py` and `archs/mobilenet_v2.py`, ACTION-Net's
-`models/action.py`, GSM's `gsm.py`, torchvision's ResNets and TSN's average
-consensus; see `../shared/docs/temporal-modules.md`), so that module names,
-and therefore checkpoint keys, are the official ones. It shares no code with
-keras_action.
+`ops/temporal_shift.py`, `archs/mobilenet_v2.py` and `archs/bn_inception.py`,
+ACTION-Net's `models/action.py` and `archs/bn_inception_action.py`, GSM's
+`gsm.py` and `bn_inception_gsm.yaml`, torchvision's ResNets and TSN's average
+consensus; see `../shared/docs/temporal-modules.md` and docs/modules.md), so
+that module names, and therefore checkpoint keys, are the official ones. It
+shares no code with keras_action.
 """
 
 import torch
@@ -14,6 +15,7 @@ from torch.nn import functional
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+BN_INCEPTION_BGR_MEAN = (104.0, 117.0, 128.0)
 
 
 class TemporalShift(nn.Module):
@@ -37,11 +39,16 @@ class TemporalShift(nn.Module):
 
 
 class Action(nn.Module):
-    """ACTION: learnable shift, then STE, CE and ME paths summed, then `net`."""
+    """ACTION: learnable shift, then STE, CE and ME paths summed, then `net`.
 
-    def __init__(self, net, n_segment, shift_div=8):
+    BN-Inception's version (`apply_net=False`) registers `net` but never calls
+    it: it sits in place between two Inception blocks.
+    """
+
+    def __init__(self, net, n_segment, shift_div=8, apply_net=True):
         super().__init__()
         self.net = net
+        self.apply_net = apply_net
         self.n_segment = n_segment
         c = net.in_channels
         r = c // 16
@@ -86,7 +93,8 @@ class Action(nn.Module):
             self.action_p3_expand(d.view(nt, r, h, w).mean((2, 3), True))
         )
 
-        return self.net(xs * m1 + xs + xs * m2 + xs + xs * m3 + xs)
+        out = xs * m1 + xs + xs * m2 + xs + xs * m3 + xs
+        return self.net(out) if self.apply_net else out
 
 
 class GateShift(nn.Module):
@@ -96,9 +104,9 @@ class GateShift(nn.Module):
         super().__init__()
         self.n_segment = n_segment
         self.bn = nn.BatchNorm3d(channels)
-        self.gate = nn.Conv3d(channels, 2, 3, padding=1, groups=2)
-        nn.init.zeros_(self.gate.weight)
-        nn.init.zeros_(self.gate.bias)
+        self.conv3D = nn.Conv3d(channels, 2, 3, padding=1, groups=2)
+        nn.init.zeros_(self.conv3D.weight)
+        nn.init.zeros_(self.conv3D.bias)
 
     @staticmethod
     def _interleave(half):
@@ -109,7 +117,7 @@ class GateShift(nn.Module):
     def forward(self, x):
         nt, c, h, w = x.shape
         clips = x.view(nt // self.n_segment, self.n_segment, c, h, w).transpose(1, 2)
-        gates = torch.tanh(self.gate(torch.relu(self.bn(clips))))  # (N, 2, T, H, W)
+        gates = torch.tanh(self.conv3D(torch.relu(self.bn(clips))))  # (N, 2, T, H, W)
         halves = []
         for index, half in enumerate(clips.split(c // 2, dim=1)):
             gated = gates[:, index : index + 1] * half
@@ -242,6 +250,127 @@ class ResNet50(nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
+# Ioffe & Szegedy (2015), Fig. 5, as the PyTorch port lays it out: per block
+# the 1×1 branch's width (0: none), 3×3 (reduce, out), double 3×3 (reduce,
+# out), pooling and its projection (0: the pooled input itself).
+INCEPTION = (
+    ("3a", 64, (64, 64), (64, 96), "avg", 32),
+    ("3b", 64, (64, 96), (64, 96), "avg", 64),
+    ("3c", 0, (128, 160), (64, 96), "max2", 0),
+    ("4a", 224, (64, 96), (96, 128), "avg", 128),
+    ("4b", 192, (96, 128), (96, 128), "avg", 128),
+    ("4c", 160, (128, 160), (128, 160), "avg", 128),
+    ("4d", 96, (128, 192), (160, 192), "avg", 128),
+    ("4e", 0, (128, 192), (192, 256), "max2", 0),
+    ("5a", 352, (192, 320), (160, 224), "avg", 128),
+    ("5b", 352, (192, 320), (192, 224), "max", 128),
+)
+
+
+class BNInception(nn.Module):
+    """The BN-Inception port of TSN / TSM / GSM / ACTION-Net, flat attribute
+    names (`inception_3a_1x1`, `inception_3a_1x1_bn`, …), convolutions with
+    biases, ceil-mode pooling; `fc` replaced by dropout as TSN does.
+
+    `module` places a temporal module as each official code base does:
+    `"tsm"` shifts in place the inputs of conv2 and of every Inception block
+    (TSM's `shift_place="block"`); `"action"` adds ACTION-Net's `shift_2`,
+    `shift_3a` … `shift_5a` in place at the inputs of blocks 3a…5b, each
+    registering the next block's first conv as its unused `net`; `"gsm"` adds
+    `gsm_<conv>` between the first conv of each block's first branch and its
+    BatchNorm.
+    """
+
+    def __init__(self, module="tsn", num_segments=8, dropout=0.5):
+        super().__init__()
+        self._conv("conv1_7x7_s2", 3, 64, 7, 2)
+        self.pool1_3x3_s2 = nn.MaxPool2d(3, 2, ceil_mode=True)
+        self._conv("conv2_3x3_reduce", 64, 64, 1)
+        self._conv("conv2_3x3", 64, 192, 3)
+        self.pool2_3x3_s2 = nn.MaxPool2d(3, 2, ceil_mode=True)
+        channels = 192
+        self.block_inputs = {}  # block -> in-place temporal op on its input
+        previous = "2"
+        for block, single, pair, double, pool, projection in INCEPTION:
+            name = f"inception_{block}"
+            stride = 2 if pool == "max2" else 1
+            first = f"{name}_1x1" if single else f"{name}_3x3_reduce"
+            if single:
+                self._conv(f"{name}_1x1", channels, single, 1)
+            self._conv(f"{name}_3x3_reduce", channels, pair[0], 1)
+            self._conv(f"{name}_3x3", pair[0], pair[1], 3, stride)
+            self._conv(f"{name}_double_3x3_reduce", channels, double[0], 1)
+            self._conv(f"{name}_double_3x3_1", double[0], double[1], 3)
+            self._conv(f"{name}_double_3x3_2", double[1], double[1], 3, stride)
+            if pool == "avg":
+                pooling = nn.AvgPool2d(3, 1, 1, ceil_mode=True, count_include_pad=True)
+            elif pool == "max":
+                pooling = nn.MaxPool2d(3, 1, 1, ceil_mode=True)
+            else:
+                pooling = nn.MaxPool2d(3, 2, ceil_mode=True)
+            setattr(self, f"{name}_pool", pooling)
+            if projection:
+                self._conv(f"{name}_pool_proj", channels, projection, 1)
+            if module == "action":
+                action = Action(getattr(self, first), num_segments, apply_net=False)
+                setattr(self, f"shift_{previous}", action)
+                self.block_inputs[block] = action
+            elif module == "tsm":
+                self.block_inputs[block] = _Shift(num_segments)
+            elif module == "gsm":
+                width = single or pair[0]
+                setattr(self, f"gsm_{first}", GateShift(width, num_segments))
+            channels = (single + pair[1] + double[1]) + (projection or channels)
+            previous = block
+        self.conv2_shift = _Shift(num_segments) if module == "tsm" else None
+        self.global_pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Dropout(dropout)
+        self.feature_dim = channels
+
+    def _conv(self, name, inputs, outputs, kernel, stride=1):
+        conv = nn.Conv2d(inputs, outputs, kernel, stride, kernel // 2)
+        setattr(self, name, conv)
+        setattr(self, f"{name}_bn", nn.BatchNorm2d(outputs))
+
+    def _unit(self, name, x):
+        """Conv, the GSM behind it if any, BatchNorm, ReLU."""
+        x = getattr(self, name)(x)
+        if hasattr(self, f"gsm_{name}"):
+            x = getattr(self, f"gsm_{name}")(x)
+        return torch.relu(getattr(self, f"{name}_bn")(x))
+
+    def forward(self, x):
+        x = self.pool1_3x3_s2(self._unit("conv1_7x7_s2", x))
+        if self.conv2_shift is not None:
+            x = self.conv2_shift(x)
+        x = self._unit("conv2_3x3", self._unit("conv2_3x3_reduce", x))
+        x = self.pool2_3x3_s2(x)
+        for block, single, _, _, _, projection in INCEPTION:
+            if block in self.block_inputs:
+                x = self.block_inputs[block](x)
+            name = f"inception_{block}"
+            branches = [self._unit(f"{name}_1x1", x)] if single else []
+            branches.append(
+                self._unit(f"{name}_3x3", self._unit(f"{name}_3x3_reduce", x))
+            )
+            double = self._unit(f"{name}_double_3x3_reduce", x)
+            double = self._unit(f"{name}_double_3x3_1", double)
+            branches.append(self._unit(f"{name}_double_3x3_2", double))
+            pooled = getattr(self, f"{name}_pool")(x)
+            if projection:
+                pooled = self._unit(f"{name}_pool_proj", pooled)
+            branches.append(pooled)
+            x = torch.cat(branches, 1)
+        return self.fc(torch.flatten(self.global_pool(x), 1))
+
+
+class _Shift(TemporalShift):
+    """TSM's shift of a whole tensor, wrapping nothing: no module names."""
+
+    def __init__(self, n_segment):
+        super().__init__(nn.Identity(), n_segment)
+
+
 def wrap_residual_convs(base_model, wrapper):
     """Official "blockres" placement: wraps the first conv of residual branches.
 
@@ -265,29 +394,43 @@ class TSN(nn.Module):
     """The official video model: backbone per frame, `new_fc`, mean over frames.
 
     Takes raw RGB pixels `(N, T, H, W, 3)` in [0, 255] and normalises them as
-    the official data pipeline does (pixels / 255, ImageNet mean and std).
+    the official data pipeline does (pixels / 255, ImageNet mean and std; for
+    BN-Inception BGR minus its mean). BN-Inception places its own modules.
     """
 
     def __init__(self, backbone, module, num_classes, num_segments):
         super().__init__()
         self.num_segments = num_segments
-        self.base_model = {"mobilenet_v2": MobileNetV2, "resnet50": ResNet50}[
-            backbone
-        ]()
+        self.bgr = backbone == "bninception"
+        if self.bgr:
+            self.base_model = BNInception(module, num_segments)
+        else:
+            self.base_model = {"mobilenet_v2": MobileNetV2, "resnet50": ResNet50}[
+                backbone
+            ]()
+            self._wrap(module, num_segments)
+        self.new_fc = nn.Linear(self.base_model.feature_dim, num_classes)
+
+    def _wrap(self, module, num_segments):
         if module == "tsm":
             wrap_residual_convs(
                 self.base_model, lambda net: TemporalShift(net, num_segments)
             )
         elif module == "action":
             wrap_residual_convs(self.base_model, lambda net: Action(net, num_segments))
-        self.new_fc = nn.Linear(self.base_model.feature_dim, num_classes)
 
     def forward(self, clips):
         n, t, h, w, _ = clips.shape
-        mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
-        std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
-        frames = clips.reshape(n * t, h, w, 3).permute(0, 3, 1, 2) / 255.0
-        logits = self.new_fc(self.base_model((frames - mean) / std))
+        frames = clips.reshape(n * t, h, w, 3).permute(0, 3, 1, 2)
+        if self.bgr:
+            # TSM's `Stack(roll=True)`: BGR, pixels kept in [0, 255].
+            mean = torch.tensor(BN_INCEPTION_BGR_MEAN).view(1, 3, 1, 1)
+            frames = frames.flip(1) - mean
+        else:
+            mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+            std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+            frames = (frames / 255.0 - mean) / std
+        logits = self.new_fc(self.base_model(frames))
         return logits.view(n, t, -1).mean(1)
 
 
@@ -303,7 +446,9 @@ def randomize(model, clips, seed=0):
     def normal(tensor, mean, std):
         tensor.copy_(torch.randn(tensor.shape, generator=generator) * std + mean)
 
-    batch_norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    batch_norms = [
+        m for m in model.modules() if isinstance(m, (nn.BatchNorm2d, nn.BatchNorm3d))
+    ]
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)):

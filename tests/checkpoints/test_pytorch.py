@@ -17,7 +17,9 @@ from keras_action.models import build_model
 from keras_action.models.mobilenet_v2_torch import MobileNetV2Torch
 
 NUM_CLASSES, SEGMENTS = 5, 4
-SIZES = {"mobilenet_v2": 64, "resnet50": 32}
+# 33² takes BN-Inception's pool1 through an odd side (no ceil-mode window),
+# the later poolings through even ones (one window over the edge).
+SIZES = {"mobilenet_v2": 64, "resnet50": 32, "bninception": 33}
 CLI = pathlib.Path(__file__).parents[2] / "conversion" / "from_pytorch.py"
 
 
@@ -186,10 +188,86 @@ def test_a_shape_mismatch_names_the_tensor_and_both_shapes(tsm_checkpoint):
     assert "classifier/kernel has shape (1280, 5)" in str(error.value)
 
 
+@pytest.mark.parametrize("module", ["action", "gsm", "tsm", "tsn"])
+def test_bn_inception_checkpoints_give_the_official_logits(reference, tmp_path, module):
+    path = tmp_path / "ckpt.pth.tar"
+    expected = _official(reference, "bninception", module, path)
+    # TSM's BN-Inception shifts have no weights: its names are TSN's.
+    named = module if module in ("tsm", "tsn") else None
+
+    model = convert_checkpoint(
+        path, "bninception", NUM_CLASSES, SEGMENTS, module=named, image_size=33
+    )
+
+    assert model.name == f"{module}_bninception"
+    _assert_same_logits(model.predict(_clips(33, 0), verbose=0), expected)
+
+
+@pytest.fixture(scope="module")
+def bn_inception_action(reference, tmp_path_factory):
+    path = tmp_path_factory.mktemp("bninception") / "action.pth.tar"
+    _official(reference, "bninception", "action", path)
+    return read_checkpoint(path)
+
+
+def test_action_nets_repeated_convs_must_equal_the_convs(bn_inception_action):
+    """ACTION-Net registers the conv after each module twice (`shift_2.net` is
+    `inception_3a_1x1`): the repeats are accepted when equal, refused otherwise."""
+    state_dict = dict(bn_inception_action)
+    assert np.array_equal(
+        state_dict["base_model.shift_2.net.weight"],
+        state_dict["base_model.inception_3a_1x1.weight"],
+    )
+    model = build_model("bninception", "action", NUM_CLASSES, SEGMENTS, 33)
+    load_state_dict(model, state_dict, "bninception")
+
+    state_dict["base_model.shift_4d.net.bias"] = np.zeros(128, "float32")
+    with pytest.raises(ValueError) as error:
+        load_state_dict(model, state_dict, "bninception")
+    assert (
+        "repeats that differ from the tensor they repeat (1): "
+        "base_model.shift_4d.net.bias (of base_model.inception_4e_3x3_reduce.bias)"
+    ) in str(error.value)
+
+
+def test_a_bn_inception_checkpoint_without_module_tensors_must_say_which(
+    reference, tmp_path
+):
+    path = tmp_path / "tsm.pth.tar"
+    _official(reference, "bninception", "tsm", path)
+    with pytest.raises(ValueError, match=r"tsm\.pth\.tar: .*TSN or TSM.*--module"):
+        convert_checkpoint(path, "bninception", NUM_CLASSES, SEGMENTS, image_size=33)
+
+
+def test_bn_inception_multiply_adds_match_the_official_network(reference):
+    """Multiply-adds of every convolution of the reference at 224², counted with
+    forward hooks, against `model_stats` of the Keras backbone."""
+    import torch
+
+    from keras_action.models import model_stats
+    from keras_action.models.bn_inception import BNInception
+
+    network = reference.BNInception().eval()
+    counted = []
+
+    def count(conv, inputs, output):
+        per_output = conv.weight[0].numel()
+        counted.append(output[0].numel() * per_output)
+
+    for module in network.modules():
+        if isinstance(module, torch.nn.Conv2d):
+            module.register_forward_hook(count)
+    with torch.no_grad():
+        network(torch.zeros(1, 3, 224, 224))
+    keras_backbone = BNInception(input_shape=(224, 224, 3))
+    assert model_stats(keras_backbone)["flops"] == sum(counted)
+
+
 def test_infer_module_from_names():
     assert (
         infer_module({"base_model.layer1.0.conv1.action_shift.weight": 0}) == "action"
     )
+    assert infer_module({"base_model.gsm_inception_3a_1x1.conv3D.bias": 0}) == "gsm"
     assert infer_module({"base_model.layer1.0.conv1.net.weight": 0}) == "tsm"
     assert infer_module({"base_model.layer1.0.conv1.weight": 0}) == "tsn"
 

@@ -83,8 +83,8 @@ def _randomised_gate_shift(reference, channels, segments, rng):
     # Documented layout: Keras (3, 3, 3, C/2, 2) is the official (2, C/2, 3, 3, 3).
     layer.gate_kernel.assign(kernel.transpose(2, 3, 4, 1, 0))
     layer.gate_bias.assign(bias)
-    official.gate.weight.data = torch.from_numpy(kernel)
-    official.gate.bias.data = torch.from_numpy(bias)
+    official.conv3D.weight.data = torch.from_numpy(kernel)
+    official.conv3D.bias.data = torch.from_numpy(bias)
     return layer, official
 
 

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from keras_action import build_model
 from keras_action.export import assert_edge_compatible, check_edge, to_tflite
+from tests.models.common import trained_like
 
 SEGMENTS, SIZE = 4, 32
 
@@ -83,3 +84,17 @@ def test_reports_ops_outside_xnnpack():
     (problem,) = check_edge(content).problems
     assert problem.startswith("ops not delegated to XNNPACK:")
     assert "'SELECT_V2'" in problem
+
+
+@pytest.mark.parametrize("quantize", ["none", "int8"])
+def test_bn_inception_action_is_edge_compatible(quantize):
+    """BGR input and PyTorch's average pooling written with ops that XNNPACK
+    runs in float32 and int8 (no REVERSE_V2, no int8 AVERAGE_POOL_2D)."""
+    model = build_model("bninception", "action", 5, SEGMENTS, 64)
+    if quantize == "int8":
+        trained_like(model)
+    clips = np.random.default_rng(0).uniform(0, 255, (4, SEGMENTS, 64, 64, 3))
+    content = to_tflite(model, quantize=quantize, representative_clips=clips)
+    report = check_edge(content)
+    assert report.problems == []
+    assert "AVERAGE_POOL_2D" not in report.ops and "REVERSE_V2" not in report.ops

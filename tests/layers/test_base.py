@@ -23,6 +23,7 @@ EXCITATIONS = [cls for cls in TEMPORAL_CLASSES if issubclass(cls, ExcitationLaye
 OFFICIAL = {
     "ActionBlock",
     "ChannelExcitation",
+    "GateShift",
     "MotionExcitation",
     "SpatioTemporalExcitation",
     "TemporalShift",
@@ -64,6 +65,7 @@ def test_official_layers_name_every_weight_once():
         layers.ActionBlock(4, paths=("me",)),
         layers.TemporalShift(4, learnable=True),
         layers.MotionExcitation(4),
+        layers.GateShift(4),
     ):
         layer.build((8, 6, 6, 32))
         named = layer.torch_weights("module")

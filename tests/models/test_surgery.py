@@ -120,3 +120,38 @@ def test_unknown_layer_names_are_reported(mobilenet):
         insert_temporal_layers(
             mobilenet, lambda c: keras.layers.Identity(), ["block_99_expand"]
         )
+
+
+def test_after_feeds_every_consumer_of_the_output(mobilenet):
+    """In place: `block_1_project_BN` feeds both `block_2_expand` and the
+    shortcut of `block_2_add`; both receive the temporal layer's output."""
+    rebuilt = insert_temporal_layers(
+        mobilenet, lambda channels: TemporalShift(4), after=["block_1_project_BN"]
+    )
+    shift = rebuilt.get_layer("block_1_project_BN_temporal")
+    assert shift.input is rebuilt.get_layer("block_1_project_BN").output
+    assert rebuilt.get_layer("block_2_expand").input is shift.output
+    assert shift.output in rebuilt.get_layer("block_2_add").input
+    frames = _frames()
+    shifted, original = (
+        keras.Model(model.input, model.get_layer("block_2_add").output)(frames)
+        for model in (rebuilt, mobilenet)
+    )
+    assert not np.allclose(shifted, original)
+
+
+def test_a_layer_chosen_before_and_after_is_refused(mobilenet):
+    with pytest.raises(ValueError, match="block_2_expand.*both before and after"):
+        insert_temporal_layers(
+            mobilenet,
+            lambda channels: keras.layers.Identity(),
+            before=["block_2_expand"],
+            after=["block_2_expand"],
+        )
+
+
+def test_unknown_names_after_are_reported(mobilenet):
+    with pytest.raises(ValueError, match=r"no layers named \['nope'\].*after"):
+        insert_temporal_layers(
+            mobilenet, lambda channels: keras.layers.Identity(), after=["nope"]
+        )
