@@ -1,4 +1,5 @@
-"""Causal models and their streaming form: whole MobileNetV2 networks."""
+"""Causal models and their streaming form: whole MobileNetV2 networks, and
+BN-Inception's in-place placements."""
 
 import keras
 import numpy as np
@@ -8,6 +9,9 @@ from keras_action.models import build_model, streaming_model, streaming_stats
 
 SEGMENTS, SIZE, CLASSES = 4, 32, 5
 MODULES = ["action", "tsm", "gsm", "stsm", "smnet"]
+CASES = [("mobilenet_v2", module) for module in MODULES] + [
+    ("bninception", module) for module in ("action", "tsm", "gsm")
+]
 
 
 def _numpy(tensor):
@@ -20,9 +24,9 @@ def _clips(batch=1, seed=0):
     return rng.integers(0, 256, shape).astype("float32")
 
 
-def _causal_model(module):
+def _causal_model(module, backbone="mobilenet_v2"):
     model = build_model(
-        "mobilenet_v2",
+        backbone,
         module,
         num_classes=CLASSES,
         num_segments=SEGMENTS,
@@ -52,9 +56,10 @@ def _assert_close(actual, expected):
     np.testing.assert_allclose(actual / scale, expected / scale, atol=1e-5, rtol=0)
 
 
-@pytest.fixture(scope="module", params=MODULES)
+@pytest.fixture(scope="module", params=CASES, ids="-".join)
 def causal_model(request):
-    return _causal_model(request.param)
+    backbone, module = request.param
+    return _causal_model(module, backbone)
 
 
 @pytest.mark.parametrize("changed", [1, 3])
