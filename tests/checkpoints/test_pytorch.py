@@ -205,15 +205,15 @@ def test_bn_inception_checkpoints_give_the_official_logits(reference, tmp_path, 
 
 @pytest.fixture(scope="module")
 def bn_inception_action(reference, tmp_path_factory):
+    """An official-format BN-Inception ACTION-Net checkpoint and its logits."""
     path = tmp_path_factory.mktemp("bninception") / "action.pth.tar"
-    _official(reference, "bninception", "action", path)
-    return read_checkpoint(path)
+    return path, _official(reference, "bninception", "action", path)
 
 
 def test_action_nets_repeated_convs_must_equal_the_convs(bn_inception_action):
     """ACTION-Net registers the conv after each module twice (`shift_2.net` is
     `inception_3a_1x1`): the repeats are accepted when equal, refused otherwise."""
-    state_dict = dict(bn_inception_action)
+    state_dict = read_checkpoint(bn_inception_action[0])
     assert np.array_equal(
         state_dict["base_model.shift_2.net.weight"],
         state_dict["base_model.inception_3a_1x1.weight"],
@@ -355,4 +355,23 @@ def test_converted_model_exports_to_litert_with_the_official_logits(
     runner = LiteRTRunner(to_tflite(keras.saving.load_model(tmp_path / "tsm.keras")))
 
     logits = np.concatenate([runner(clip) for clip in _clips(64, 0)])
+    _assert_same_logits(logits, expected)
+
+
+def test_converted_bn_inception_exports_to_litert_with_the_official_logits(
+    bn_inception_action, tmp_path
+):
+    """Through a saved `.keras` file (the BN-Inception layers deserialise) to a
+    float32 `.tflite`: BGR input, ceil-mode and padded pooling on LiteRT."""
+    from keras_action.export.tflite import to_tflite
+    from keras_action.runtime import LiteRTRunner
+
+    checkpoint, expected = bn_inception_action
+    model = convert_checkpoint(
+        checkpoint, "bninception", NUM_CLASSES, SEGMENTS, image_size=33
+    )
+    model.save(tmp_path / "action.keras")
+    runner = LiteRTRunner(to_tflite(keras.saving.load_model(tmp_path / "action.keras")))
+
+    logits = np.concatenate([runner(clip) for clip in _clips(33, 0)])
     _assert_same_logits(logits, expected)
