@@ -21,7 +21,11 @@ import numpy as np
 
 from keras_action.layers.base import TemporalLayer
 from keras_action.models import build_model
-from keras_action.models.bn_inception import INCEPTION_BLOCKS, first_branch_convs
+from keras_action.models.bn_inception import (
+    INCEPTION_BLOCKS,
+    block_inputs,
+    first_branch_convs,
+)
 from keras_action.utils.torch_layout import standard_layer_weights
 
 # Official backbone names, and the Keras backbones computing the same network.
@@ -293,11 +297,8 @@ def _bn_inception_shifts():
     """ACTION-Net's modules in BN-Inception, `{Keras layer behind which it
     sits: official name}`: `shift_2` behind pool2, `shift_<block>` behind each
     Inception block but the last."""
-    blocks = list(INCEPTION_BLOCKS)[:-1]
-    return {
-        "pool2_3x3_s2": "shift_2",
-        **{f"inception_{block}_output": f"shift_{block}" for block in blocks},
-    }
+    names = ["shift_2", *(f"shift_{block}" for block in list(INCEPTION_BLOCKS)[:-1])]
+    return dict(zip(block_inputs(), names, strict=True))
 
 
 def _bn_inception_prefixes(frame_model):

@@ -9,8 +9,8 @@ import keras
 
 from keras_action.layers.hard_swish import HardSwish
 from keras_action.models.bn_inception import (
-    INCEPTION_BLOCKS,
     BNInception,
+    block_inputs,
     first_branch_convs,
 )
 from keras_action.models.mobilenet_v2_torch import MobileNetV2Torch
@@ -121,13 +121,9 @@ def bn_inception_placement(model, stages=None, module=None):
         raise ValueError("`stages` applies to ResNet backbones only, not BN-Inception.")
     if module == "gsm":
         return Placement(after=tuple(first_branch_convs()))
-    block_inputs = (
-        "pool2_3x3_s2",
-        *(f"inception_{block}_output" for block in list(INCEPTION_BLOCKS)[:-1]),
-    )
     if module == "tsm":
-        return Placement(after=("pool1_3x3_s2", *block_inputs))
-    return Placement(after=block_inputs)
+        return Placement(after=("pool1_3x3_s2", *block_inputs()))
+    return Placement(after=tuple(block_inputs()))
 
 
 def _mobilenet_v3(constructor, minimalistic):

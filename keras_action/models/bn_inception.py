@@ -27,6 +27,13 @@ INCEPTION_BLOCKS = {
 }
 
 
+def block_inputs():
+    """The layers whose outputs enter Inception blocks 3a…5b: pool2, then
+    every block's concatenation but the last's."""
+    blocks = list(INCEPTION_BLOCKS)[:-1]
+    return ["pool2_3x3_s2", *(f"inception_{block}_output" for block in blocks)]
+
+
 def first_branch_convs():
     """The first convolution of each Inception block's first branch: the 1×1,
     or the 3×3 reduce of the two blocks without a 1×1 branch (3c, 4e)."""
