@@ -107,7 +107,7 @@ def _conv_bn_relu(x, filters, kernel_size, name, relu_name, strides=1):
     if kernel_size > 1:
         x = layers.ZeroPadding2D(kernel_size // 2, name=f"{name}_pad")(x)
     x = layers.Conv2D(filters, kernel_size, strides=strides, name=name)(x)
-    x = layers.BatchNormalization(epsilon=1e-5, momentum=0.9, name=f"{name}_bn")(x)
+    x = torch_backbone.batch_norm(x, f"{name}_bn")
     return layers.ReLU(name=relu_name)(x)
 
 

@@ -56,7 +56,7 @@ def MobileNetV2Torch(
     torch_backbone.check_arguments("MobileNetV2Torch", include_top, weights)
     frames = keras.Input(input_shape)
     x = _padded_conv(frames, 32, strides=2, name="Conv1")
-    x = _batch_norm(x, "bn_Conv1")
+    x = torch_backbone.batch_norm(x, "bn_Conv1")
     x = layers.ReLU(6.0, name="Conv1_relu")(x)
     block_id = 0
     for expansion, channels, blocks, stride in _BLOCKS:
@@ -66,16 +66,12 @@ def MobileNetV2Torch(
             )
             block_id += 1
     x = layers.Conv2D(1280, 1, use_bias=False, name="Conv_1")(x)
-    x = _batch_norm(x, "Conv_1_bn")
+    x = torch_backbone.batch_norm(x, "Conv_1_bn")
     x = layers.ReLU(6.0, name="out_relu")(x)
     pool_names = ("global_average_pooling2d", "global_max_pooling2d")
     return torch_backbone.finish(
         frames, x, pooling, pool_names, "mobilenet_v2_torch", weights
     )
-
-
-def _batch_norm(x, name):
-    return layers.BatchNormalization(epsilon=1e-5, momentum=0.9, name=name)(x)
 
 
 def _padded_conv(x, filters, strides, name):
@@ -90,7 +86,7 @@ def _inverted_residual(inputs, expansion, channels, stride, block_id):
         x = layers.Conv2D(
             expansion * inputs.shape[-1], 1, use_bias=False, name=f"{prefix}_expand"
         )(x)
-        x = _batch_norm(x, f"{prefix}_expand_BN")
+        x = torch_backbone.batch_norm(x, f"{prefix}_expand_BN")
         x = layers.ReLU(6.0, name=f"{prefix}_expand_relu")(x)
     padding = "same"
     if stride == 2:
@@ -100,10 +96,10 @@ def _inverted_residual(inputs, expansion, channels, stride, block_id):
     x = layers.DepthwiseConv2D(
         3, strides=stride, padding=padding, use_bias=False, name=f"{prefix}_depthwise"
     )(x)
-    x = _batch_norm(x, f"{prefix}_depthwise_BN")
+    x = torch_backbone.batch_norm(x, f"{prefix}_depthwise_BN")
     x = layers.ReLU(6.0, name=f"{prefix}_depthwise_relu")(x)
     x = layers.Conv2D(channels, 1, use_bias=False, name=f"{prefix}_project")(x)
-    x = _batch_norm(x, f"{prefix}_project_BN")
+    x = torch_backbone.batch_norm(x, f"{prefix}_project_BN")
     if stride == 1 and inputs.shape[-1] == channels:
         x = layers.Add(name=f"{prefix}_add")([inputs, x])
     return x

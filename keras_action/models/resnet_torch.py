@@ -50,7 +50,7 @@ def ResNet50Torch(
 
 
 def _batch_norm(x, name):
-    return layers.BatchNormalization(epsilon=1e-5, momentum=0.9, name=f"{name}_bn")(x)
+    return torch_backbone.batch_norm(x, f"{name}_bn")
 
 
 def _batch_norm_relu(x, name):

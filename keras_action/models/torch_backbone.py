@@ -4,6 +4,12 @@ import keras
 from keras import layers
 
 
+def batch_norm(x, name):
+    """PyTorch's `BatchNorm2d` defaults in Keras terms: epsilon 1e-5, momentum
+    0.9 (PyTorch's 0.1)."""
+    return layers.BatchNormalization(epsilon=1e-5, momentum=0.9, name=name)(x)
+
+
 def check_arguments(name, include_top, weights):
     """The errors of a backbone that has no classifier and no ImageNet weights."""
     if include_top:

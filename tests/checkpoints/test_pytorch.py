@@ -340,38 +340,31 @@ def test_mobilenet_v2_torch_has_the_weights_of_keras_mobilenet_v2():
     assert {layer.epsilon for layer in batch_norms} == {1e-5}
 
 
-@pytest.mark.slow
+@pytest.mark.parametrize(
+    "checkpoint_fixture, backbone",
+    [
+        pytest.param("tsm_checkpoint", "mobilenet_v2", marks=pytest.mark.slow),
+        # BGR input, ceil-mode and padded pooling on LiteRT.
+        ("bn_inception_action", "bninception"),
+    ],
+)
 def test_converted_model_exports_to_litert_with_the_official_logits(
-    tsm_checkpoint, tmp_path
+    request, tmp_path, checkpoint_fixture, backbone
 ):
+    """Through a saved `.keras` file (the layers deserialise) to a float32
+    `.tflite`."""
     from keras_action.export.tflite import to_tflite
     from keras_action.runtime import LiteRTRunner
 
-    checkpoint, expected = tsm_checkpoint
+    checkpoint, expected = request.getfixturevalue(checkpoint_fixture)
+    size = SIZES[backbone]
     model = convert_checkpoint(
-        checkpoint, "mobilenet_v2", NUM_CLASSES, SEGMENTS, image_size=64
+        checkpoint, backbone, NUM_CLASSES, SEGMENTS, image_size=size
     )
-    model.save(tmp_path / "tsm.keras")
-    runner = LiteRTRunner(to_tflite(keras.saving.load_model(tmp_path / "tsm.keras")))
-
-    logits = np.concatenate([runner(clip) for clip in _clips(64, 0)])
-    _assert_same_logits(logits, expected)
-
-
-def test_converted_bn_inception_exports_to_litert_with_the_official_logits(
-    bn_inception_action, tmp_path
-):
-    """Through a saved `.keras` file (the BN-Inception layers deserialise) to a
-    float32 `.tflite`: BGR input, ceil-mode and padded pooling on LiteRT."""
-    from keras_action.export.tflite import to_tflite
-    from keras_action.runtime import LiteRTRunner
-
-    checkpoint, expected = bn_inception_action
-    model = convert_checkpoint(
-        checkpoint, "bninception", NUM_CLASSES, SEGMENTS, image_size=33
+    model.save(tmp_path / "converted.keras")
+    runner = LiteRTRunner(
+        to_tflite(keras.saving.load_model(tmp_path / "converted.keras"))
     )
-    model.save(tmp_path / "action.keras")
-    runner = LiteRTRunner(to_tflite(keras.saving.load_model(tmp_path / "action.keras")))
 
-    logits = np.concatenate([runner(clip) for clip in _clips(33, 0)])
+    logits = np.concatenate([runner(clip) for clip in _clips(size, 0)])
     _assert_same_logits(logits, expected)
