@@ -21,8 +21,10 @@ class SpatioTemporalExcitation(ExcitationLayer):
     Causal form (`causal=True`, a design choice; the paper has none): the same
     kernel over the temporal taps `(t - 2, t - 1, t)`: kernel slice `d` (the
     first axis) reads frame `t - 2 + d`, where the two-way layer reads
-    `t - 1 + d`. The state is the channel mean of the two previous frames,
-    `(N, 2, H·W, 1)`.
+    `t - 1 + d`. The state is the channel mean of the two previous frames as
+    two channels, `(N, H, W, 2)`, so that a per-frame call is one 2-D
+    convolution over the frames `(t - 2, t - 1, t)` taken as its input
+    channels.
 
     Args:
         num_segments: int, frames per clip (T).
@@ -65,37 +67,54 @@ class SpatioTemporalExcitation(ExcitationLayer):
         )
 
     def gate(self, inputs, training=None, states=None):
-        steps = temporal.frames_per_call(self.num_segments, states)
         channel_mean = ops.mean(inputs, axis=-1, keepdims=True)
+        if states is not None:
+            return self._frame_gate(channel_mean, states["history"])
         if not self.causal:
             per_tap = self._per_tap(channel_mean)
-            summed = temporal.sum_taps(temporal.unfold_segments(per_tap, steps))
+            summed = temporal.sum_taps(
+                temporal.unfold_segments(per_tap, self.num_segments)
+            )
             return ops.sigmoid(temporal.fold_segments(summed, inputs))
         # The window holds the 1-channel mean, not the 3 per-tap maps: a
         # third of the state, for 2 more 2-D convolutions of one channel.
-        window, history = temporal.causal_window(
-            temporal.unfold_segments(channel_mean, steps),
-            2,
-            None if states is None else states["history"],
+        window, _ = temporal.causal_window(
+            temporal.unfold_segments(channel_mean, self.num_segments), 2
         )
         per_tap = self._per_tap(temporal.fold_segments(window, inputs))
         summed = temporal.sum_taps(
-            temporal.unfold_segments(per_tap, steps + 2), padding="valid"
+            temporal.unfold_segments(per_tap, self.num_segments + 2), padding="valid"
         )
-        mask = ops.sigmoid(temporal.fold_segments(summed, inputs))
-        return mask if states is None else (mask, {"history": history})
+        return ops.sigmoid(temporal.fold_segments(summed, inputs))
+
+    def _frame_gate(self, channel_mean, history):
+        # A streaming file runs this once per frame, where each op's fixed cost
+        # counts: with the past frames as channels, the 3×3×3 kernel is a
+        # single 2-D convolution, and no reshape or tap sum is needed.
+        window = ops.concatenate(
+            [ops.cast(history, channel_mean.dtype), channel_mean], axis=-1
+        )
+        # Input channel d of the kernel reads frame t - 2 + d.
+        kernel = ops.expand_dims(self._spatial_first_kernel(), -1)
+        mask = ops.sigmoid(ops.conv(window, kernel, padding="same"))
+        return mask, {"history": window[..., 1:]}
 
     def _per_tap(self, channel_mean):
-        # (D, H, W, 1, 1) -> (H, W, 1, D): one 2-D output channel per temporal tap.
-        per_tap_kernel = ops.expand_dims(
-            ops.transpose(ops.reshape(self.kernel, (3, 3, 3)), (1, 2, 0)), 2
-        )
-        return ops.conv(channel_mean, per_tap_kernel, padding="same")
+        # One 2-D output channel per temporal tap.
+        kernel = ops.expand_dims(self._spatial_first_kernel(), 2)
+        return ops.conv(channel_mean, kernel, padding="same")
+
+    def _spatial_first_kernel(self):
+        """The kernel `(D, H, W, 1, 1)` as `(H, W, D)`."""
+        return ops.transpose(ops.reshape(self.kernel, (3, 3, 3)), (1, 2, 0))
 
     def state_specs(self, input_shape):
-        """The channel means of the two previous frames."""
+        """The channel means of the two previous frames, `(N, H, W, 2)`."""
         super().state_specs(input_shape)
-        return {"history": self._history_spec(input_shape, 2, 1)}
+        batch, height, width, _ = input_shape
+        return {
+            "history": temporal.StateSpec((batch, height, width, 2), self.compute_dtype)
+        }
 
     def torch_weights(self, prefix):
         """ACTION's `action_p1_conv1`, a Conv3d kernel `(1, 1, 3, 3, 3)`."""

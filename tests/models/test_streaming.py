@@ -48,12 +48,16 @@ def _per_frame_logits(model, clips):
 
 
 def _assert_close(actual, expected):
-    """Within 1e-5 of the largest magnitude: a randomly initialised MobileNetV2
+    """Within 5e-5 of the largest magnitude: a randomly initialised MobileNetV2
     shrinks activations by orders of magnitude, so an absolute 1e-5 would
-    hold for any output."""
+    hold for any output. BN-Inception with randomised statistics amplifies
+    rounding instead: TensorFlow's oneDNN kernels, which fuse the per-frame
+    STE convolution with its sigmoid, put its streamed logits 1.6e-5 of the
+    largest from a float64 run of the clip model (the float32 clip: 3e-6;
+    without oneDNN both are within 7e-6)."""
     scale = np.abs(expected).max()
     assert scale > 0
-    np.testing.assert_allclose(actual / scale, expected / scale, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(actual / scale, expected / scale, atol=5e-5, rtol=0)
 
 
 @pytest.fixture(scope="module", params=CASES, ids="-".join)
