@@ -1,9 +1,9 @@
-"""Causal against two-way temporal modules, trained like the demo with dense sampling.
+"""Causal against two-way temporal modules on the plain pairs, dense sampling.
 
 For TSN, TSM, ACTION-Net, GSM, STSM and SMNet on MobileNetV2, a two-way and a
 causal model (`build_model(..., causal=True)`) are trained from random weights
-on the demo's synthetic time-reversed pairs with the demo's budget
-(`keras_action.training.cli.DEMO`: 8×32², 12 epochs), both with dense sampling
+on the plain synthetic time-reversed pairs with their budget
+(`keras_action.training.cli.PLAIN_BUDGET`: 8×32², 12 epochs), both with dense sampling
 (8 consecutive frames `--frame-stride` apart, default 2). Prints a Markdown
 table of validation top-1 and writes `benchmarks/results/causal_accuracy.json`
 after every run (so an interrupted benchmark keeps what it measured; a rerun
@@ -23,7 +23,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from keras_action.training import TrainConfig  # noqa: E402
-from keras_action.training.cli import DEMO, train_on_synthetic_pairs  # noqa: E402
+from keras_action.training.cli import PLAIN_BUDGET, train_on_synthetic_pairs  # noqa: E402
 from keras_action.utils.atomic import write_text  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "causal_accuracy.json"
@@ -69,7 +69,7 @@ def main():
         record = {}
     record.update(
         command="python " + " ".join(sys.argv),
-        budget={**DEMO, "lr_steps": list(DEMO["lr_steps"])},
+        budget={**PLAIN_BUDGET, "lr_steps": list(PLAIN_BUDGET["lr_steps"])},
         frame_stride=arguments.frame_stride,
         cpu_count=os.cpu_count(),
     )

@@ -149,3 +149,61 @@ def test_causal_dense_training_gives_a_model_that_streams(tiny_jester, tmp_path)
     evaluation += ["--frame-stride", "2", "--output", tmp_path / "eval"]
     assert evaluate_main([str(argument) for argument in evaluation]) == 0
     assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["top1"] >= 0
+
+
+@pytest.mark.parametrize(
+    "argv, data, expected",
+    [
+        (
+            ["--demo"],
+            {"difficulty": "easy", "clips_per_class": 100},
+            {
+                "backbone": "mobilenet_v3_small",
+                "segments": 4,
+                "image_size": 64,
+                "recipe": "scratch",
+                "optimizer": "adam",
+            },
+        ),
+        (
+            ["--demo", "plain"],
+            {"clips_per_class": 80, "image_size": (72, 96)},
+            {"backbone": "mobilenet_v2", "image_size": 32, "optimizer": "sgd"},
+        ),
+    ],
+)
+def test_demo_trains_three_runs_on_its_set(monkeypatch, tmp_path, argv, data, expected):
+    """`--demo` writes the realistic gestures and trains with the scratch
+    recipe; `--demo plain` keeps the earlier demo's set and budget."""
+    import keras_action.data
+    from keras_action.training import trainer
+
+    written, configs = [], []
+    monkeypatch.setattr(
+        keras_action.data,
+        "write_synthetic_jester",
+        lambda root, **arguments: written.append(arguments),
+    )
+
+    def train(config):
+        configs.append(config)
+        return {
+            "val_top1": 0.5,
+            "val_top5": 1.0,
+            "epochs_completed": config.epochs,
+            "config": {"output": config.output},
+        }
+
+    monkeypatch.setattr(trainer, "train", train)
+    assert main([*argv, "--output", str(tmp_path / "demo"), "--quiet"]) == 0
+    assert len(written) == 1
+    assert data.items() <= written[0].items()
+    assert ("difficulty" in written[0]) == ("difficulty" in data)
+    assert [config.module for config in configs] == ["action", "tsn", "action"]
+    assert [config.causal for config in configs] == [False, False, True]
+    for config in configs:
+        assert {key: getattr(config, key) for key in expected} == expected
+        assert config.data_dir == str(tmp_path / "demo" / "data")
+    assert configs[2].frame_stride == (4 if "plain" not in argv else 2)
+    with pytest.raises(SystemExit):
+        main(["--demo", "hard"])
