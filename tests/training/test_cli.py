@@ -152,7 +152,7 @@ def test_causal_dense_training_gives_a_model_that_streams(tiny_jester, tmp_path)
 
 
 @pytest.mark.parametrize(
-    "argv, data, expected, causal_stride",
+    "argv, data, expected, causal_stride, output",
     [
         (
             ["--demo"],
@@ -165,21 +165,23 @@ def test_causal_dense_training_gives_a_model_that_streams(tiny_jester, tmp_path)
                 "optimizer": "adam",
             },
             None,
+            "runs/demo",
         ),
         (
             ["--demo", "plain"],
             {"clips_per_class": 80, "image_size": (72, 96)},
             {"backbone": "mobilenet_v2", "image_size": 32, "optimizer": "sgd"},
             2,
+            "runs/demo_plain",
         ),
     ],
 )
 def test_demo_trains_its_runs_on_its_set(
-    monkeypatch, tmp_path, argv, data, expected, causal_stride
+    monkeypatch, tmp_path, argv, data, expected, causal_stride, output
 ):
     """`--demo` writes the realistic gestures and trains ACTION-Net and TSN
     with the scratch recipe; `--demo plain` keeps the earlier demo's set,
-    budget and causal run."""
+    budget and causal run, in a folder of its own (each keeps its data)."""
     import keras_action.data
     from keras_action.training import trainer
 
@@ -200,7 +202,8 @@ def test_demo_trains_its_runs_on_its_set(
         }
 
     monkeypatch.setattr(trainer, "train", train)
-    assert main([*argv, "--output", str(tmp_path / "demo"), "--quiet"]) == 0
+    monkeypatch.chdir(tmp_path)
+    assert main([*argv, "--quiet"]) == 0
     assert len(written) == 1
     assert data.items() <= written[0].items()
     assert ("difficulty" in written[0]) == ("difficulty" in data)
@@ -213,6 +216,6 @@ def test_demo_trains_its_runs_on_its_set(
         assert configs[2].frame_stride == causal_stride
     for config in configs:
         assert {key: getattr(config, key) for key in expected} == expected
-        assert config.data_dir == str(tmp_path / "demo" / "data")
+        assert config.data_dir == f"{output}/data"
     with pytest.raises(SystemExit):
         main(["--demo", "hard"])
