@@ -3,6 +3,7 @@
 import argparse
 import dataclasses
 import functools
+import json
 import sys
 from pathlib import Path
 
@@ -272,8 +273,7 @@ def train_on_synthetic_pairs(
 
     output = Path(output)
     data_dir = output / "data"
-    if not (data_dir / "jester-v1-labels.csv").exists():
-        write_synthetic_jester(data_dir, seed=seed, **data)
+    _keep_synthetic_data(data_dir, {"seed": seed, **data}, write_synthetic_jester)
     if not isinstance(modules, dict):
         modules = {module: {"module": module} for module in modules}
     results = {}
@@ -285,6 +285,30 @@ def train_on_synthetic_pairs(
             print(f"\n=== {name}: {config.backbone}, {shape} ===", flush=True)
         results[name] = train(config)
     return results
+
+
+#: Beside the kept synthetic data: the arguments that wrote it.
+SYNTHETIC_RECORD = "synthetic.json"
+
+
+def _keep_synthetic_data(data_dir, arguments, write):
+    """Writes the synthetic set into `data_dir` once, with a record of its
+    arguments; a kept set written with other arguments (another demo, seed
+    or size in the same folder) is an error, never silently trained on."""
+    record = data_dir / SYNTHETIC_RECORD
+    wanted = json.loads(json.dumps(arguments))
+    if (data_dir / "jester-v1-labels.csv").exists():
+        kept = json.loads(record.read_text()) if record.exists() else None
+        if kept != wanted:
+            raise ValueError(
+                f"{data_dir} holds a synthetic set written with "
+                f"{kept or 'unknown settings'}, not {wanted}: remove it or choose "
+                "another --output"
+            )
+        return
+    write(data_dir, **arguments)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    reports.write_json(record, wanted)
 
 
 def run_demo(arguments):

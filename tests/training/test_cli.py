@@ -219,3 +219,41 @@ def test_demo_trains_its_runs_on_its_set(
         assert config.data_dir == f"{output}/data"
     with pytest.raises(SystemExit):
         main(["--demo", "hard"])
+
+
+def test_kept_synthetic_data_must_match_its_settings(monkeypatch, tmp_path, capsys):
+    """The data kept in `OUTPUT/data` is reused only for the settings that
+    wrote it: a demo of another set (or seed) into the same `--output` is a
+    one-line error, never a run on the other demo's clips."""
+    import keras_action.data
+    from keras_action.training import trainer
+
+    written = []
+
+    def write(root, **arguments):
+        written.append(arguments)
+        root.mkdir(parents=True)
+        (root / "jester-v1-labels.csv").write_text("a\nb\n")
+
+    monkeypatch.setattr(keras_action.data, "write_synthetic_jester", write)
+    monkeypatch.setattr(
+        trainer,
+        "train",
+        lambda config: {
+            "val_top1": 0.5,
+            "val_top5": 1.0,
+            "epochs_completed": 1,
+            "config": {"output": config.output},
+        },
+    )
+    output = str(tmp_path / "shared")
+    assert main(["--demo", "--output", output, "--quiet"]) == 0
+    assert main(["--demo", "--output", output, "--quiet"]) == 0
+    assert len(written) == 1
+    capsys.readouterr()
+    assert main(["--demo", "plain", "--output", output, "--quiet"]) == 1
+    assert main(["--demo", "--seed", "1", "--output", output, "--quiet"]) == 1
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 2 and len(written) == 1
+    assert all(f"{output}/data holds a synthetic set" in line for line in errors)
+    assert "'seed': 0" in errors[1] and "'seed': 1" in errors[1]
