@@ -268,12 +268,11 @@ def train_on_synthetic_pairs(
     Returns:
         `{run name: metrics}`, the content of each run's `metrics.json`.
     """
-    from keras_action.data import write_synthetic_jester
     from keras_action.training.trainer import train
 
     output = Path(output)
     data_dir = output / "data"
-    _keep_synthetic_data(data_dir, {"seed": seed, **data}, write_synthetic_jester)
+    _keep_synthetic_data(data_dir, {"seed": seed, **data})
     if not isinstance(modules, dict):
         modules = {module: {"module": module} for module in modules}
     results = {}
@@ -291,10 +290,12 @@ def train_on_synthetic_pairs(
 SYNTHETIC_RECORD = "synthetic.json"
 
 
-def _keep_synthetic_data(data_dir, arguments, write):
+def _keep_synthetic_data(data_dir, arguments):
     """Writes the synthetic set into `data_dir` once, with a record of its
     arguments; a kept set written with other arguments (another demo, seed
     or size in the same folder) is an error, never silently trained on."""
+    from keras_action.data import write_synthetic_jester
+
     record = data_dir / SYNTHETIC_RECORD
     wanted = json.loads(json.dumps(arguments))
     if (data_dir / "jester-v1-labels.csv").exists():
@@ -306,8 +307,7 @@ def _keep_synthetic_data(data_dir, arguments, write):
                 "another --output"
             )
         return
-    write(data_dir, **arguments)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    write_synthetic_jester(data_dir, **arguments)
     reports.write_json(record, wanted)
 
 

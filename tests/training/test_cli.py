@@ -186,11 +186,12 @@ def test_demo_trains_its_runs_on_its_set(
     from keras_action.training import trainer
 
     written, configs = [], []
-    monkeypatch.setattr(
-        keras_action.data,
-        "write_synthetic_jester",
-        lambda root, **arguments: written.append(arguments),
-    )
+
+    def write(root, **arguments):  # as the real writer, creates the folder
+        written.append(arguments)
+        root.mkdir(parents=True)
+
+    monkeypatch.setattr(keras_action.data, "write_synthetic_jester", write)
 
     def train(config):
         configs.append(config)
