@@ -11,8 +11,8 @@ int8 states drift), and the top-1 accuracy of both at each video's last frame.
 With `--bounds` it also streams two files that quantize only one side, to
 show where int8 loses agreement: int8 weights with float32 activations
 (`quantize="dynamic"`), and int8 weights with int16 activations (TFLite's
-16x8 mode: a measurement only, not an edge file, since XNNPACK and the GPU
-delegates run no int16 activations).
+16x8 mode: a measurement only, not an edge file, since XNNPACK takes no
+int16 activations and leaves its convolutions to LiteRT's reference kernels).
 
     python examples/train_jester.py --demo          # trains runs/demo/action_causal
     python benchmarks/streaming_int8_agreement.py \
