@@ -104,6 +104,16 @@ class TemporalLayer(keras.layers.Layer):
         # stream. Clip calls check the batch in `__call__`.
         self._check_input_shape(input_shape, whole_clips=False)
 
+    def _post_build(self):
+        super()._post_build()
+        # Sublayers made in `build` start trainable; a layer created frozen
+        # (`trainable=False` from a saved config, or a clone of a frozen one)
+        # must freeze them too, or the model would train them. The setter is
+        # called directly: TensorFlow's attribute tracking skips
+        # `self.trainable = False` when the value is False already.
+        if not self.trainable:
+            keras.layers.Layer.trainable.fset(self, False)
+
     def __call__(self, inputs, *args, states=None, **kwargs):
         if states is None:
             self._check_input_shape(tuple(inputs.shape))

@@ -45,6 +45,22 @@ def test_every_temporal_layer_counts_its_multiply_adds(cls):
     assert isinstance(count, int) and count >= 0
 
 
+@pytest.mark.parametrize("cls", TEMPORAL_CLASSES, ids=lambda cls: cls.__name__)
+def test_a_layer_created_frozen_keeps_its_sublayers_frozen(cls):
+    # As a saved model of a frozen backbone is loaded: the config says
+    # `trainable=False`, and `build` makes the sublayers afterwards.
+    frames = common.random_frames(channels=32)
+    frozen = cls(num_segments=4)
+    frozen(frames)
+    frozen.trainable = False
+    loaded = cls.from_config(frozen.get_config())
+    loaded(frames)
+    assert not loaded.trainable
+    assert all(not part.trainable for part in loaded._flatten_layers())
+    assert [w for w in loaded.weights if w.trainable] == []
+    assert len(loaded.non_trainable_weights) == len(frozen.non_trainable_weights)
+
+
 @pytest.mark.parametrize("cls", EXCITATIONS, ids=lambda cls: cls.__name__)
 def test_an_excitation_returns_its_gate_on_request(cls):
     frames = common.random_frames(channels=32)
