@@ -73,6 +73,10 @@ def test_init_from_and_freeze_through_the_command_line(
     out = capsys.readouterr().out
     assert f"--init-from {path}: loaded 382 of 382 weights" in out
     trained = keras.saving.load_model(tmp_path / "model.keras")
+    # Loaded, it stays frozen as it trained: the classifier's kernel and bias.
+    classifier = trained.get_layer("classifier")
+    trainable = [weight.path for weight in trained.trainable_weights]
+    assert trainable == [classifier.kernel.path, classifier.bias.path]
     # The backbone, BatchNorm statistics included, is the source's; the
     # classifier (two classes in both) trained on.
     backbone = trained.get_layer("mobilenet_v2_action").weights
